@@ -1,0 +1,3 @@
+from leuko_keras.cli import main
+
+main()

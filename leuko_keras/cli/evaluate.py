@@ -1,0 +1,9 @@
+"""`leuko-keras` commands: evaluate (thin wrappers over the library)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this group's commands to `app`."""

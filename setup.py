@@ -1,0 +1,30 @@
+"""Packaging for leuko-keras; the CPU pins CI uses are in requirements.txt."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+here = Path(__file__).parent
+
+setup(
+    name="leuko-keras",
+    version="0.1.0",
+    description="Super-resolution of leukocyte micrographs with a geometry (parsing-map) prior, in Keras 3",
+    long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.11",
+    packages=find_packages(include=["leuko_keras", "leuko_keras.*"]),
+    install_requires=[
+        # Any TensorFlow 2.21 build: tensorflow-cpu (CI), tensorflow[and-cuda] (GPU).
+        "keras>=3.15,<4",
+        "numpy>=1.26,<3",
+        "pillow>=10.0",
+        "h5py>=3.10",
+        "typer>=0.12",
+        "matplotlib>=3.8",
+        "ai-edge-litert>=2.0",
+    ],
+    extras_require={"test": ["pytest>=8", "ruff>=0.6"], "cpu": ["tensorflow-cpu==2.21.*"], "gpu": ["tensorflow[and-cuda]==2.21.*"]},
+    entry_points={"console_scripts": ["leuko-keras=leuko_keras.cli:main"]},
+)
