@@ -25,6 +25,10 @@ setup(
         "matplotlib>=3.8",
         "ai-edge-litert>=2.0",
     ],
-    extras_require={"test": ["pytest>=8", "ruff>=0.6"], "cpu": ["tensorflow-cpu==2.21.*"], "gpu": ["tensorflow[and-cuda]==2.21.*"]},
+    extras_require={
+        "test": ["pytest>=8", "ruff>=0.6"],
+        "cpu": ["tensorflow-cpu==2.21.*"],
+        "gpu": ["tensorflow[and-cuda]==2.21.*"],
+    },
     entry_points={"console_scripts": ["leuko-keras=leuko_keras.cli:main"]},
 )

@@ -56,7 +56,7 @@ def contributions(in_length: int, out_length: int, scale: float) -> tuple[np.nda
     x = np.arange(1, out_length + 1, dtype=np.float64)
     u = x / scale + 0.5 * (1.0 - 1.0 / scale)
     left = np.floor(u - kernel_width / 2.0)
-    taps = int(math.ceil(kernel_width)) + 2
+    taps = math.ceil(kernel_width) + 2
     indices = left[:, None] + np.arange(taps, dtype=np.float64)[None, :]
     weights = kernel(u[:, None] - indices)
     weights = weights / weights.sum(axis=1, keepdims=True)
@@ -73,7 +73,7 @@ def output_size(in_size: tuple[int, int], scale: float) -> tuple[int, int]:
     >>> output_size((101, 88), 0.25)
     (26, 22)
     """
-    return tuple(int(math.ceil(n * scale - 1e-9)) for n in in_size)  # type: ignore[return-value]
+    return tuple(math.ceil(n * scale - 1e-9) for n in in_size)  # type: ignore[return-value]
 
 
 def imresize(image: np.ndarray, scale: float) -> np.ndarray:

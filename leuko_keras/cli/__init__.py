@@ -12,9 +12,9 @@ import os
 # TensorFlow's C++ start-up chatter hides the one line a user needs to read.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import typer  # noqa: E402
+import typer
 
-from leuko_keras.cli import data, evaluate, export, fit, models  # noqa: E402
+from leuko_keras.cli import data, evaluate, export, fit, models
 
 app = typer.Typer(
     name="leuko-keras",
