@@ -11,3 +11,9 @@ Keras, so ``keras.models.load_model("model.keras")`` works with no
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# Registration side effects: custom layers, losses, metrics and model builders.
+from leuko_keras import keras_metrics, layers, losses  # noqa: F401
+from leuko_keras.models import build_model, compile_model, list_models
+
+__all__ = ["__version__", "build_model", "compile_model", "list_models"]

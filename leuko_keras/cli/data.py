@@ -1,9 +1,71 @@
-"""`leuko-keras` commands: data (thin wrappers over the library)."""
+"""`leuko-keras` commands: data (``pack``, ``synth``); thin wrappers over the library.
+
+>>> from typer.testing import CliRunner
+>>> from leuko_keras.cli import app
+>>> CliRunner().invoke(app, ["pack", "--help"]).exit_code
+0
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from leuko_keras.cli.common import user_errors
+from leuko_keras.errors import LeukoInputError
+
+
+def _scales(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise LeukoInputError(f"--scales {text!r}: give whole numbers separated by commas, e.g. 2,3,4,8") from None
+
+
+def pack(
+    data: Path = typer.Argument(..., help="Data folder (images with or without parsing maps)."),
+    out: Path = typer.Argument(..., help="Output .h5 file (written atomically)."),
+    scales: str = typer.Option("2,3,4,8", help="Scales to precompute LR images for, comma separated."),
+    layout: str = typer.Option("auto", help="auto, images_masks, suffix, stem, labelme or none."),
+    mask_mapping: str = typer.Option("auto", help="grey (0/128/255), paper (black/red/blue), auto or V=C pairs."),
+    mask_tolerance: float = typer.Option(50.0, help="Snap mask values this close (grey levels) to a class value."),
+    mask_suffix: str = typer.Option("_mask", help="Suffix of NAME_mask.png parsing maps."),
+    need_masks: bool = typer.Option(False, help="Refuse images without a parsing map."),
+) -> None:
+    """Pack a data folder into one HDF5 file: HR, LR per scale, maps, names, protocol."""
+    from leuko_keras.h5pack import pack as pack_folder
+    from leuko_keras.h5pack import read_info
+    from leuko_keras.masks import parse_mapping
+
+    written = pack_folder(
+        data,
+        out,
+        scales=_scales(scales),
+        need_mask=need_masks,
+        layout=layout,
+        mask_mapping=parse_mapping(mask_mapping),
+        tolerance=mask_tolerance,
+        mask_suffix=mask_suffix,
+    )
+    info = read_info(written)
+    typer.echo(f"{written}: {info['count']} samples, scales {info['scales']}")
+
+
+def synth(
+    out: Path = typer.Argument(..., help="Output folder (new or empty)."),
+    count: int = typer.Option(48, help="Number of cells."),
+    size: int = typer.Option(256, help="Side of each square crop in pixels."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same cells)."),
+) -> None:
+    """Draw synthetic leukocytes with exact parsing maps (cell_NNNN.png + cell_NNNN_mask.png)."""
+    from leuko_keras.synth import write_dataset
+
+    folder = write_dataset(out, count, size, seed)
+    typer.echo(f"{folder}: {count} synthetic cells of {size}x{size} (seed {seed})")
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to `app`."""
+    app.command("pack")(user_errors(pack))
+    app.command("synth")(user_errors(synth))

@@ -1,9 +1,128 @@
-"""`leuko-keras` commands: evaluate (thin wrappers over the library)."""
+"""`leuko-keras evaluate`, `predict` and `demo` (thin wrappers over the library)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from leuko_keras.cli.common import user_errors
+
+EXIT_SOME_FAILED = 1
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to `app`."""
+    app.command("evaluate")(evaluate)
+    app.command("predict")(predict)
+    app.command("demo")(demo)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@user_errors
+def evaluate(
+    model: Annotated[
+        list[str],
+        typer.Option(
+            "--model", "-m", help="bicubic, a run folder, MODEL.keras or MODEL.tflite; LABEL=PATH names it. Repeat."
+        ),
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Image folder or .h5 (parsing maps optional); default: the embedded synthetic set."
+        ),
+    ] = None,
+    scale: Annotated[
+        list[int] | None, typer.Option("--scale", "-s", help="Scale(s) to evaluate; default: the models' own.")
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="train, val, test or all.")] = "test",
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write results (with per-image scores) as JSON.")
+    ] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Write the tables as Markdown.")] = None,
+    figures: Annotated[
+        Path | None, typer.Option("--figures", help="Write Fig. 3-6 style PNG figures to this folder.")
+    ] = None,
+    synthetic_count: Annotated[
+        int, typer.Option("--synthetic-count", help="Size of the synthetic set when no --data.")
+    ] = 48,
+) -> None:
+    """Score models against bicubic: PSNR/SSIM on Y, map Dice, paired bootstrap CIs (the paper's Tables 1-2).
+
+    Example: leuko-keras evaluate --data ../shared/data/wbc/cellavision -m bicubic -m runs/np_x4 -m runs/gp_x4 -s 4
+    """
+    from leuko_keras.evaluation import evaluate as run_evaluation
+    from leuko_keras.evaluation import render, write_figures, write_json, write_markdown
+
+    ev = run_evaluation(model, scale or None, data=data, split=split, synthetic_count=synthetic_count, log=_log)
+    text = render(ev.results, ev.comparisons, ev.protocol)
+    print(text)
+    if markdown:
+        print(f"wrote {write_markdown(markdown, text)}")
+    if json_out:
+        print(f"wrote {write_json(json_out, ev.results, ev.comparisons, ev.protocol)}")
+    if figures:
+        for path in write_figures(ev, figures):
+            print(f"wrote {path}")
+
+
+@user_errors
+def predict(
+    inputs: Annotated[list[Path], typer.Argument(help="Image files and/or folders (grey or RGB, 8 or 16 bit).")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Run folder, MODEL.keras, MODEL.tflite, or bicubic (needs --scale).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder for NAME_sr.png, NAME_map.png, NAME_overlay.png.")
+    ],
+    tile: Annotated[int, typer.Option("--tile", help="LR tile side (with halo); lower it to save memory.")] = 128,
+    overlap: Annotated[
+        int, typer.Option("--overlap", help="LR pixels by which tile cores overlap and are blended.")
+    ] = 8,
+    halo: Annotated[int, typer.Option("--halo", help="LR context pixels run around each tile and then dropped.")] = 16,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")] = True,
+    scale: Annotated[
+        int | None, typer.Option("--scale", "-s", help="Scale for bicubic; checked against a model's own.")
+    ] = None,
+) -> None:
+    """Super-resolve your images (any size, tiled); exit 1 if some file failed, 2 on bad arguments.
+
+    Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/
+    """
+    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.predict import load_backend, predict_paths
+
+    if tile < 8 or overlap < 0 or halo < 0 or tile <= 2 * halo + overlap:
+        raise LeukoInputError(f"--tile {tile}: must be > 2 x --halo + --overlap ({2 * halo + overlap}) and >= 8")
+    backend = load_backend(model, scale=scale)
+    report = predict_paths(inputs, backend, out, tile=tile, halo=halo, overlap=overlap, progress=progress)
+    for _, message in report.failed:
+        print(f"failed: {message}", file=sys.stderr)
+    print(f"{backend.name} x{backend.scale}: {report.ok} done, {len(report.failed)} failed -> {out}")
+    if report.failed:
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+@user_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for data, runs, export, predictions.")] = Path(
+        "leuko_demo"
+    ),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Tiny sizes and steps (seconds, for tests; numbers meaningless).")
+    ] = False,
+) -> None:
+    """The main job end to end: synthesise cells, train GP and NP, evaluate vs bicubic, export TFLite, predict, figures.
+
+    Example: leuko-keras demo --out leuko_demo
+    """
+    from leuko_keras.demo import run_demo
+
+    result = run_demo(out, quick=quick, log=_log)
+    print(result.summary())

@@ -1,9 +1,110 @@
-"""`leuko-keras` commands: fit (thin wrappers over the library)."""
+"""`leuko-keras` commands: fit (a thin wrapper over :func:`leuko_keras.training.fit`).
+
+>>> from typer.testing import CliRunner
+>>> from leuko_keras.cli import app
+>>> CliRunner().invoke(app, ["fit", "--help"]).exit_code
+0
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from leuko_keras.cli.common import user_errors
+from leuko_keras.errors import LeukoInputError
+
+EXIT_DIVERGED = 1
+
+
+def _settings(pairs: list[str] | None) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise LeukoInputError(f"--setting {pair!r}: write KEY=VALUE, e.g. --setting decoder_blocks=3")
+        try:
+            settings[key.strip()] = int(value)
+        except ValueError:
+            try:
+                settings[key.strip()] = float(value)
+            except ValueError:
+                settings[key.strip()] = {"true": True, "false": False}.get(value.lower(), value)
+    return settings
+
+
+@user_errors
+def fit(
+    out: Path = typer.Option(..., "--out", help="Run folder (created; see --resume / --overwrite)."),  # noqa: B008 - typer idiom
+    data: Path | None = typer.Option(None, "--data", help="Data folder; default: synthetic leukocytes."),  # noqa: B008 - typer idiom
+    h5: Path | None = typer.Option(None, "--h5", help="Packed .h5 file (leuko-keras pack) instead of --data."),  # noqa: B008 - typer idiom
+    model: str | None = typer.Option(None, "--model", help="Registered model name (leuko-keras models) (default gp)."),
+    scale: int | None = typer.Option(None, "--scale", help="Upscaling factor 2, 3, 4 or 8 (default 4)."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default 100)."),
+    steps_per_epoch: int | None = typer.Option(None, "--steps-per-epoch", help="Batches per epoch (default one pass)."),
+    size: int | None = typer.Option(None, "--size", help="Training HR size in pixels (default 224)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Global batch, split across replicas (default 8)."),
+    lr: float | None = typer.Option(None, "--lr", help="Adam learning rate (beta1 0.9) (default 1e-4)."),
+    lambda_map: float | None = typer.Option(None, "--lambda", help="Weight of the parsing-map loss (default 1)."),
+    lr_decay: bool = typer.Option(False, "--lr-decay", help="Halve the learning rate every 10 epochs."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed on CPU, same weights) (default 0)."),
+    synthetic_count: int | None = typer.Option(None, "--synthetic-count", help="Synthetic cells without --data (default 48)."),
+    time_budget: float | None = typer.Option(None, "--time-budget", help="Stop cleanly after this many minutes."),
+    devices: str | None = typer.Option(None, "--devices", help="auto, cpu, cpu:N, gpu, gpu:0,1 or a GPU count."),
+    precision: str | None = typer.Option(None, "--precision", help="fp32, bf16, fp16 or auto (default fp32)."),
+    setting: list[str] | None = typer.Option(None, "--setting", help="Model setting KEY=VALUE (repeatable)."),  # noqa: B008 - typer idiom
+    no_augment: bool = typer.Option(False, "--no-augment", help="No flips/rotations of training crops."),
+    no_tensorboard: bool = typer.Option(False, "--no-tensorboard", help="Do not write TensorBoard logs."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last completed epoch."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run already in --out."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar (ETA lines and the table stay)."),
+) -> None:
+    """Train a model (paper defaults) into a self-describing run folder; best model on validation PSNR."""
+    from leuko_keras.training import FitConfig, resume_config
+    from leuko_keras.training import fit as run_fit
+
+    verbose = 0 if quiet else None
+    if resume:
+        config = resume_config(out, epochs=epochs, time_budget_minutes=time_budget, devices=devices, verbose=verbose)
+        if no_tensorboard:
+            config = config.replace(tensorboard=False)
+    else:
+        given = {
+            "data": str(data) if data else None,
+            "h5": str(h5) if h5 else None,
+            "model": model,
+            "scale": scale,
+            "epochs": epochs,
+            "steps_per_epoch": steps_per_epoch,
+            "size": size,
+            "batch_size": batch_size,
+            "learning_rate": lr,
+            "lambda_map": lambda_map,
+            "seed": seed,
+            "synthetic_count": synthetic_count,
+            "time_budget_minutes": time_budget,
+            "devices": devices,
+            "precision": precision,
+            "verbose": verbose,
+        }
+        config = FitConfig(
+            out=str(out),
+            lr_decay=lr_decay,
+            augment=not no_augment,
+            tensorboard=not no_tensorboard,
+            overwrite=overwrite,
+            model_settings=_settings(setting),
+            **{k: v for k, v in given.items() if v is not None},
+        )
+    result = run_fit(config)
+    if result.status == "diverged":
+        print(f"error: {result.message}", file=sys.stderr)
+        raise typer.Exit(EXIT_DIVERGED)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to `app`."""
+    app.command("fit")(fit)

@@ -1,0 +1,205 @@
+"""Export a trained model: SavedModel, parity-gated TFLite artifacts, metadata. All or nothing.
+
+Everything is built in a temporary folder beside ``out_dir`` and renamed
+into place at the end (:func:`leuko_keras.atomic.atomic_dir`): a bad input
+or a crash leaves ``out_dir`` as it was. User errors (no model, not a
+leuko-keras model, a bad ``input_size``, too few calibration images, Flex
+ops) raise :class:`LeukoInputError` before anything is written. An artifact
+that fails its parity gate is left out (kept with ``force=True``) and named
+in ``ExportResult.failed``; the CLI then exits non-zero.
+
+>>> result = export_model("runs/gp_x4", "exports/gp_x4", quantizations=["fp32", "int8"])  # doctest: +SKIP
+>>> result.failed
+{}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from leuko_keras.atomic import atomic_dir, write_json_atomic
+from leuko_keras.deploy import metadata as meta
+from leuko_keras.deploy import parity
+from leuko_keras.deploy.representative import DEFAULT_COUNT, representative_crops
+from leuko_keras.deploy.savedmodel import check_ours, float32_model, write_savedmodel
+from leuko_keras.deploy.tflite import DESCRIPTIONS, QUANTIZATIONS, check_builtin_only, convert_savedmodel, embed_metadata
+from leuko_keras.errors import LeukoInputError
+
+DEFAULT_INPUT_SIZE = 224
+_DATA_KEYS = ("data", "data_source", "data_dir", "source")
+
+
+@dataclasses.dataclass
+class ExportResult:
+    """What an export wrote: the folder, artifact files, failed gates (quantization -> reason), parity rows."""
+
+    out_dir: Path
+    files: list[str]
+    failed: dict[str, str]
+    parity: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class _ModelFacts:
+    name: str
+    scale: int
+    settings: dict[str, Any]
+    data: Any
+    hr_multiple: int
+
+
+def artifact_name(quantization: str) -> str:
+    """File name of one TFLite artifact.
+
+    >>> artifact_name("int8")
+    'model_int8.tflite'
+    """
+    return f"model_{quantization}.tflite"
+
+
+def check_input_size(input_size: int, scale: int, hr_multiple: int) -> None:
+    """Refuse an HR input size the scale or the U-Net cannot use.
+
+    >>> check_input_size(100, 4, 16)
+    Traceback (most recent call last):
+    ...
+    leuko_keras.errors.LeukoInputError: --input-size 100: must be divisible by the scale 4 and by 16 (the U-Net's pooling); try 96 or 112
+    """
+    step = hr_multiple * scale // np.gcd(hr_multiple, scale)
+    if input_size <= 0 or input_size % scale or input_size % hr_multiple:
+        lower, upper = max(step, input_size // step * step), (input_size // step + 1) * step
+        tries = f"{lower} or {upper}" if lower != upper else f"{upper}"
+        raise LeukoInputError(
+            f"--input-size {input_size}: must be divisible by the scale {scale} and by {hr_multiple} "
+            f"(the U-Net's pooling); try {tries}"
+        )
+
+
+def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
+    from leuko_keras.inference import hr_multiple
+    from leuko_keras.models.registry import model_scale
+
+    config = config or {}
+    scale = int(config.get("scale") or model_scale(model) or 0)
+    if not scale:
+        raise LeukoInputError(f"model {model.name!r}: cannot tell its scale; export a leuko-keras run folder")
+    name = str(config.get("model") or model.name.rsplit("_x", 1)[0])
+    if data is None:
+        data = next((config[key] for key in _DATA_KEYS if isinstance(config.get(key), str)), None)
+    return _ModelFacts(name, scale, dict(config.get("settings") or {}), data, hr_multiple(model))
+
+
+def export_model(
+    source: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    quantizations: Sequence[str] = QUANTIZATIONS,
+    tflite: bool = True,
+    input_size: int = DEFAULT_INPUT_SIZE,
+    representative: str | os.PathLike | None = None,
+    data: str | os.PathLike | None = None,
+    force: bool = False,
+    parity_images: int = 8,
+    calibration_count: int = DEFAULT_COUNT,
+    log: Callable[[str], None] = lambda message: None,
+) -> ExportResult:
+    """Export ``source`` (run folder or ``.keras``) into ``out_dir``; see the module docstring.
+
+    ``data`` (folder, ``.h5``) supplies held-out images and, without
+    ``representative``, int8 calibration crops; by default the run's own
+    training data (``config.json``), else the built-in synthetic set.
+    """
+    from leuko_keras.model_io import load_model_any
+
+    model, config = load_model_any(source, compile=False)
+    check_ours(model, source)
+    model = float32_model(model)
+    facts = _facts(model, config, os.fspath(data) if data is not None else None)
+    check_input_size(input_size, facts.scale, facts.hr_multiple)
+    lr_size = input_size // facts.scale
+    has_map = "mask" in model.output
+    description = meta.describe(facts.name, facts.scale, facts.settings, lr_size, has_map, facts.hr_multiple)
+    quantizations = list(quantizations) if tflite else []
+
+    # Everything that can fail on user input happens before the first write.
+    crops = None
+    if "int8" in quantizations:
+        crops = representative_crops(representative, facts.data, facts.scale, lr_size, calibration_count)
+        log(f"drew {len(crops)} calibration crops of {lr_size}x{lr_size}")
+    pairs, split = ([], "none")
+    if quantizations:
+        pairs, split = parity.heldout_pairs(facts.data, facts.scale, lr_size, parity_images)
+        if not pairs:
+            raise LeukoInputError(f"{facts.data or 'synthetic set'}: no held-out images for the parity gate; pass --data")
+
+    artifacts: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    rows: dict[str, Any] = {}
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        log("writing SavedModel")
+        write_savedmodel(model, tmp / "saved_model")
+        if quantizations:
+            lrs = np.stack([pair.lr for pair in pairs])
+            keras_out = parity.run_keras(model, lrs)
+            with tempfile.TemporaryDirectory(prefix="leuko_fixed_") as fixed:
+                write_savedmodel(model, Path(fixed) / "sm", (1, lr_size, lr_size, 1))
+                for quantization in quantizations:
+                    log(f"converting {quantization}")
+                    data_bytes = convert_savedmodel(Path(fixed) / "sm", quantization, crops)
+                    ops = check_builtin_only(data_bytes, artifact_name(quantization))
+                    data_bytes = embed_metadata(data_bytes, {**description, "quantization": quantization})
+                    path = tmp / artifact_name(quantization)
+                    path.write_bytes(data_bytes)
+                    row = parity.compare(pairs, keras_out, parity.run_tflite(path, lrs), facts.scale)
+                    passed, reason = parity.gate(quantization, row)
+                    rows[quantization] = {**row, "gate": reason, "passed": passed}
+                    log(f"{quantization}: {reason} ({'pass' if passed else 'FAIL'})")
+                    if not passed:
+                        failed[quantization] = reason
+                        if not force:
+                            path.unlink()
+                            continue
+                    artifacts[quantization] = {
+                        "file": path.name,
+                        "quantization": DESCRIPTIONS[quantization],
+                        "ops": sorted(set(ops)),
+                        "bytes": path.stat().st_size,
+                        "parity_passed": passed,
+                    }
+            write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
+        full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, {"input_size": input_size})
+        write_json_atomic(tmp / "metadata.json", full)
+        files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+    return ExportResult(out_dir, files, failed, rows)
+
+
+def _parity_report(
+    rows: dict[str, Any], pairs: list[parity.Pair], split: str, facts: _ModelFacts, input_size: int, force: bool
+) -> dict[str, Any]:
+    from leuko_keras.metrics import PROTOCOL_TEXT
+
+    return {
+        "protocol": PROTOCOL_TEXT,
+        "method": "one centre crop per held-out image at the fixed input size; Keras = float32 model; "
+        "artifacts run with ai_edge_litert (XNNPACK); PSNR to Keras on clipped SR over the valid region",
+        "gates": {
+            q: (f"worst-image PSNR to Keras >= {v:g} dB" if k == "to_keras" else f"PSNR to HR loss <= {v:g} dB")
+            for q, (k, v) in parity.GATES.items()
+        },
+        "heldout": {
+            "source": facts.data or "built-in synthetic set",
+            "split": split,
+            "images": [pair.name for pair in pairs],
+        },
+        "input_size": input_size,
+        "scale": facts.scale,
+        "force": force,
+        "artifacts": rows,
+    }

@@ -1,0 +1,173 @@
+"""Score models x scales on a dataset split: per-image PSNR/SSIM on Y, map Dice where maps exist.
+
+Models are ``bicubic`` (always available), ``MODEL.keras``, a run folder or
+``MODEL.tflite``; ``LABEL=PATH`` names a model in the table. Every number
+comes from :mod:`leuko_keras.metrics` under its stated protocol (Y studio
+range, float, border crop = scale), computed per image and then averaged.
+
+>>> ev = evaluate(["bicubic"], scales=[4], data=None, split="test")  # doctest: +SKIP
+>>> ev.results[0].model, ev.results[0].scale  # doctest: +SKIP
+('Bicubic', 4)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from leuko_keras.degrade import SUPPORTED_SCALES
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.evaluation.compare import compare
+from leuko_keras.evaluation.results import Comparison, ModelResult
+from leuko_keras.metrics import CLASS_NAMES, PROTOCOL, dice_iou, psnr, ssim
+from leuko_keras.predict.backends import Backend, BicubicBackend, load_backend, split_label
+from leuko_keras.predict.tiling import super_resolve_tiled
+
+SYNTHETIC_TEST_COUNT = 48
+
+
+@dataclass
+class Evaluation:
+    """Everything a table, a JSON file or the figures need."""
+
+    results: list[ModelResult]
+    comparisons: list[Comparison]
+    protocol: dict[str, Any]
+    backends: dict[int, list[Backend]] = field(repr=False, default_factory=dict)
+    examples: dict[int, list[Any]] = field(repr=False, default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"protocol", "results", "comparisons"}`` for JSON."""
+        return {
+            "protocol": self.protocol,
+            "results": [r.as_dict() for r in self.results],
+            "comparisons": [c.as_dict() for c in self.comparisons],
+        }
+
+
+def load_eval_examples(
+    data: str | os.PathLike | None, scale: int, split: str = "test", synthetic_count: int = SYNTHETIC_TEST_COUNT
+) -> list[Any]:
+    """The split's examples at ``scale`` (maps loaded where they exist); ``data=None`` is the synthetic default."""
+    from leuko_keras.pipeline import load_examples
+
+    examples = load_examples(data, scale, split=split, need_mask=False, synthetic_count=synthetic_count)
+    if not examples:
+        raise LeukoInputError(f"{data or 'synthetic data'}: the {split!r} split is empty; use more images or --split")
+    return examples
+
+
+def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | None = None) -> ModelResult:
+    """Run ``backend`` on every example and average per-image PSNR/SSIM (and Dice if maps exist).
+
+    >>> from leuko_keras.dataset import make_example
+    >>> ex = make_example("flat", np.full((64, 64), 0.5), None, 4)
+    >>> score(BicubicBackend(4), [ex], 4).psnr
+    inf
+    """
+    rows: list[dict[str, Any]] = []
+    dice_rows: list[dict[str, float]] = []
+    start = time.perf_counter()
+    for ex in examples:
+        sr, probs = super_resolve_tiled(backend, ex.lr_y, tile=tile)
+        hr = np.asarray(ex.hr_y, dtype=np.float64)
+        row: dict[str, Any] = {"name": ex.name, "psnr": psnr(sr, hr, crop=scale), "ssim": ssim(sr, hr, crop=scale)}
+        if probs is not None and ex.labels is not None:
+            scores = dice_iou(np.argmax(probs, axis=-1), ex.labels)
+            row["dice"] = {name: scores[name]["dice"] for name in CLASS_NAMES}
+            dice_rows.append(row["dice"])
+        rows.append(row)
+    seconds = time.perf_counter() - start
+    dice = None
+    if dice_rows:
+        # A class absent from both maps is NaN for that image and says nothing, so it is skipped.
+        dice = {name: _nanmean([d[name] for d in dice_rows]) for name in CLASS_NAMES}
+    return ModelResult(
+        model=backend.name,
+        scale=scale,
+        psnr=float(np.mean([r["psnr"] for r in rows])),
+        ssim=float(np.mean([r["ssim"] for r in rows])),
+        n_images=len(rows),
+        per_image=rows,
+        dice=dice,
+        source=backend.source,
+        seconds=seconds,
+    )
+
+
+def _nanmean(values: list[float]) -> float:
+    finite = [v for v in values if v == v]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def open_backends(models: Sequence[str], scales: Sequence[int] | None) -> dict[int, list[Backend]]:
+    """Load each model once and group by scale; ``bicubic`` is added at every scale.
+
+    Without ``scales`` the models' own scales are used (4 if only bicubic is asked for).
+    """
+    loaded: list[Backend] = []
+    bicubic_labels: list[str | None] = []
+    for spec in models:
+        label, path = split_label(str(spec))
+        if path.lower() == "bicubic":
+            bicubic_labels.append(label)
+        else:
+            loaded.append(load_backend(spec))
+    wanted = sorted(set(scales)) if scales else sorted({b.scale for b in loaded}) or [4]
+    for s in wanted:
+        if s not in SUPPORTED_SCALES:
+            raise LeukoInputError(f"--scale {s}: unsupported; use one of {', '.join(map(str, SUPPORTED_SCALES))}")
+    for backend in loaded:
+        if backend.scale not in wanted:
+            raise LeukoInputError(
+                f"{backend.source}: model is x{backend.scale} but only x{', x'.join(map(str, wanted))} "
+                f"was asked for; add --scale {backend.scale}"
+            )
+    grouped: dict[int, list[Backend]] = {}
+    for s in wanted:
+        names = bicubic_labels or [None]
+        grouped[s] = [BicubicBackend(s, name=n or "Bicubic") for n in names]
+        grouped[s] += [b for b in loaded if b.scale == s]
+        _unique_names(grouped[s])
+    return grouped
+
+
+def _unique_names(backends: list[Backend]) -> None:
+    # Two runs of the same architecture at one scale would collide in the table.
+    seen: dict[str, int] = {}
+    for backend in backends:
+        count = seen.get(backend.name, 0)
+        seen[backend.name] = count + 1
+        if count:
+            backend.name = f"{backend.name} ({os.path.basename(backend.source.rstrip('/'))})"
+
+
+def evaluate(
+    models: Sequence[str],
+    scales: Sequence[int] | None = None,
+    data: str | os.PathLike | None = None,
+    split: str = "test",
+    synthetic_count: int = SYNTHETIC_TEST_COUNT,
+    tile: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Evaluation:
+    """Score every model at every scale on the split, then bootstrap the paired gains."""
+    if not models:
+        raise LeukoInputError("no model given; pass --model bicubic and/or a run folder, .keras or .tflite file")
+    grouped = open_backends(models, scales)
+    results: list[ModelResult] = []
+    examples: dict[int, list[Any]] = {}
+    for s, backends in grouped.items():
+        examples[s] = load_eval_examples(data, s, split, synthetic_count)
+        for backend in backends:
+            if log:
+                log(f"x{s} {backend.name}: {len(examples[s])} images")
+            results.append(score(backend, examples[s], s, tile=tile))
+    protocol = dict(PROTOCOL)
+    protocol.update({"data": str(data) if data else "synthetic (embedded default)", "split": split})
+    return Evaluation(results, compare(results), protocol, grouped, examples)

@@ -1,0 +1,174 @@
+"""One HDF5 file holding a prepared dataset: HR, LR per scale, maps, names, protocol.
+
+Layout (h5py)::
+
+    /                   attrs: format="leuko-keras-pack", version=1, scales=[2,3,4,8],
+                               protocol=<JSON of leuko_keras.metrics.PROTOCOL>, source=<folder>,
+                               mask_mapping, count
+    /names              UTF-8 strings, one per sample (index i <-> /samples/NNNNNN)
+    /samples/000000/    attrs: name, bit_depth, image_file, mask_file
+        hr              original pixels, uint8 or uint16, (H, W) or (H, W, 3), NOT modcropped
+        labels          uint8 (H, W) in {0, 1, 2} (absent if the image has no map)
+        lr_x4           LR of modcrop(hr, 4), quantised, same dtype as hr (exact integers)
+
+Reading rebuilds exactly the :class:`~leuko_keras.dataset.Example` that
+:func:`leuko_keras.dataset.load_example` would give for the folder (the LR is
+stored as the quantised integers MATLAB would produce), without re-running
+the bicubic degradation.
+
+>>> pack("../shared/data/wbc/tecom", "/tmp/tecom.h5", scales=(4,))  # doctest: +SKIP
+>>> len(load("/tmp/tecom.h5", 4))  # doctest: +SKIP
+300
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from leuko_keras.atomic import atomic_path
+from leuko_keras.dataset import Example, discover, load_labels, require_masks
+from leuko_keras.degrade import SUPPORTED_SCALES, check_size, make_lr, modcrop
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.imageio import luminance, read_image
+from leuko_keras.metrics import PROTOCOL
+
+FORMAT = "leuko-keras-pack"
+
+
+def pack(
+    folder: str | os.PathLike,
+    out_h5: str | os.PathLike,
+    scales: Sequence[int] = SUPPORTED_SCALES,
+    need_mask: bool = False,
+    **discover_options: Any,
+) -> Path:
+    """Pack every sample of ``folder`` into ``out_h5`` (written atomically); return the path.
+
+    Every image must be large enough for the largest scale (8 x scale pixels a side).
+    """
+    import h5py
+
+    out_h5 = Path(out_h5)
+    if out_h5.suffix.lower() not in (".h5", ".hdf5"):
+        raise LeukoInputError(f"{out_h5}: the packed file name must end in .h5")
+    scales = sorted({int(s) for s in scales})
+    if not scales or any(s < 2 for s in scales):
+        raise LeukoInputError(f"scales {scales} must be whole numbers >= 2 (e.g. 2,3,4,8)")
+    samples = discover(folder, **discover_options)
+    if need_mask:
+        require_masks(samples, folder)
+    # Read and check everything first: a bad file fails before any output exists.
+    prepared = []
+    for sample in samples:
+        image = read_image(sample.image_path)
+        check_size(image.pixels.shape, max(scales), str(sample.image_path))
+        labels = load_labels(sample, image.pixels.shape)
+        prepared.append((sample, image, labels))
+    with atomic_path(out_h5) as tmp, h5py.File(tmp, "w") as h5:
+        h5.attrs.update(
+            format=FORMAT,
+            version=1,
+            scales=np.array(scales),
+            protocol=json.dumps(PROTOCOL),
+            source=str(folder),
+            mask_mapping=str(discover_options.get("mask_mapping", "auto")),
+            count=len(prepared),
+        )
+        h5.create_dataset("names", data=[s.name for s, _, _ in prepared], dtype=h5py.string_dtype())
+        group = h5.create_group("samples")
+        for index, (sample, image, labels) in enumerate(prepared):
+            levels = 255 if image.bit_depth == 8 else 65535
+            dtype = np.uint8 if image.bit_depth == 8 else np.uint16
+            entry = group.create_group(f"{index:06d}")
+            entry.attrs.update(
+                name=sample.name,
+                bit_depth=image.bit_depth,
+                image_file=str(sample.image_path),
+                mask_file=str(sample.mask_path or ""),
+            )
+            entry.create_dataset("hr", data=np.rint(image.pixels * levels).astype(dtype), compression="gzip")
+            if labels is not None:
+                entry.create_dataset("labels", data=labels, compression="gzip")
+            for scale in scales:
+                lr = make_lr(image.pixels, scale, levels)
+                entry.create_dataset(f"lr_x{scale}", data=np.rint(lr * levels).astype(dtype), compression="gzip")
+    return out_h5
+
+
+def _open(path: str | os.PathLike):
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise LeukoInputError(f"{path}: no such file; check the path or run 'leuko-keras pack' first")
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError:
+        raise LeukoInputError(f"{path}: not an HDF5 file (or truncated); re-run 'leuko-keras pack'") from None
+    if h5.attrs.get("format") != FORMAT:
+        h5.close()
+        raise LeukoInputError(f"{path}: not a leuko-keras pack; make one with 'leuko-keras pack DATA OUT.h5'")
+    return h5
+
+
+def read_names(path: str | os.PathLike) -> list[str]:
+    """Sample names stored in a packed file, in storage order."""
+    with _open(path) as h5:
+        return [n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][()]]
+
+
+def read_info(path: str | os.PathLike) -> dict[str, Any]:
+    """The file-level settings (scales, protocol, source, count, mask mapping)."""
+    with _open(path) as h5:
+        info = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in h5.attrs.items()}
+    info["protocol"] = json.loads(info["protocol"])
+    return info
+
+
+def load(
+    path: str | os.PathLike, scale: int, names: Sequence[str] | None = None, need_mask: bool = False
+) -> list[Example]:
+    """Examples at ``scale`` (all, or those in ``names``, in that order) from a packed file."""
+    with _open(path) as h5:
+        scales = [int(s) for s in h5.attrs["scales"]]
+        if scale not in scales:
+            raise LeukoInputError(f"{path}: packed for scales {scales}, not x{scale}; re-pack with --scales including {scale}")
+        stored = [n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][()]]
+        index = {name: i for i, name in enumerate(stored)}
+        wanted = stored if names is None else list(names)
+        missing = [n for n in wanted if n not in index]
+        if missing:
+            raise LeukoInputError(f"{path}: no samples named {missing[:3]}; check the split file")
+        examples = []
+        for name in wanted:
+            entry = h5["samples"][f"{index[name]:06d}"]
+            if need_mask and "labels" not in entry:
+                raise LeukoInputError(
+                    f"{path}: sample {name} has no parsing map; pack a folder with masks or use a command without maps"
+                )
+            examples.append(_example(entry, name, scale))
+        return examples
+
+
+def _example(entry: Any, name: str, scale: int) -> Example:
+    bit_depth = int(entry.attrs["bit_depth"])
+    levels = 255.0 if bit_depth == 8 else 65535.0
+    hr = modcrop(entry["hr"][()].astype(np.float64) / levels, scale)
+    lr = entry[f"lr_x{scale}"][()].astype(np.float64) / levels
+    labels = modcrop(entry["labels"][()], scale) if "labels" in entry else None
+    colour = hr.ndim == 3
+    return Example(
+        name=name,
+        hr_y=luminance(hr).astype(np.float32),
+        lr_y=luminance(lr).astype(np.float32),
+        labels=labels,
+        hr_rgb=hr.astype(np.float32) if colour else None,
+        lr_rgb=lr.astype(np.float32) if colour else None,
+        bit_depth=bit_depth,
+    )

@@ -1,0 +1,123 @@
+"""Models found by name: ``build_model("gp", scale=4)`` and ``list_models()``.
+
+Builders register themselves with :func:`register`; settings are keyword
+arguments whose defaults are the paper's values. Every model takes the raw
+LR luminance ``(B, h, w, 1)`` in [0, 1] and returns a dict with ``"sr"``
+(and ``"mask"`` for models with the geometry prior).
+
+>>> import leuko_keras
+>>> model = leuko_keras.build_model("srcnn", scale=4)
+>>> model.count_params()
+57281
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
+import keras
+
+from leuko_keras.degrade import SUPPORTED_SCALES
+from leuko_keras.errors import LeukoInputError
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """What a registered model is: its name, what the network works on, its outputs, one line about it."""
+
+    name: str
+    works_on: str  # "bicubic" (upsampled in-graph from LR) or "LR"
+    outputs: tuple[str, ...]
+    description: str
+    gan: bool = False
+
+
+_BUILDERS: dict[str, tuple[ModelInfo, Callable[..., keras.Model]]] = {}
+
+
+def register(
+    name: str, works_on: str, outputs: tuple[str, ...], description: str, gan: bool = False
+) -> Callable[[Callable[..., keras.Model]], Callable[..., keras.Model]]:
+    """Decorator adding a builder ``f(scale, **settings) -> keras.Model`` under ``name``."""
+
+    def decorate(builder: Callable[..., keras.Model]) -> Callable[..., keras.Model]:
+        _BUILDERS[name] = (ModelInfo(name, works_on, outputs, description, gan), builder)
+        return builder
+
+    return decorate
+
+
+def list_models() -> list[ModelInfo]:
+    """Every registered model, in registration order.
+
+    >>> "gp" in [info.name for info in list_models()]
+    True
+    """
+    return [info for info, _ in _BUILDERS.values()]
+
+
+def model_info(name: str) -> ModelInfo:
+    """The :class:`ModelInfo` of ``name`` (LeukoInputError if unknown)."""
+    return _lookup(name)[0]
+
+
+def default_settings(name: str) -> dict[str, Any]:
+    """The builder's settings and their defaults (the paper's values).
+
+    >>> default_settings("np")["decoder_blocks"]
+    3
+    """
+    builder = _lookup(name)[1]
+    return {
+        key: p.default
+        for key, p in inspect.signature(builder).parameters.items()
+        if key != "scale" and p.default is not inspect.Parameter.empty
+    }
+
+
+def build_model(name: str, scale: int = 4, **settings: Any) -> keras.Model:
+    """Build the registered model ``name`` for ``scale`` (2, 3, 4 or 8).
+
+    >>> build_model("np", scale=2).name
+    'np_x2'
+    """
+    _, builder = _lookup(name)
+    if scale not in SUPPORTED_SCALES:
+        raise LeukoInputError(f"scale {scale} is not supported; use one of {', '.join(map(str, SUPPORTED_SCALES))}")
+    known = default_settings(name)
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise LeukoInputError(
+            f"model {name!r} has no setting {', '.join(unknown)}; its settings are: {', '.join(sorted(known)) or 'none'}"
+        )
+    return builder(scale=int(scale), **settings)
+
+
+def model_name(name: str, scale: int) -> str:
+    """Keras model name used by builders, e.g. ``gp_x4`` (the scale is read back from it)."""
+    return f"{name}_x{scale}"
+
+
+def _lookup(name: str) -> tuple[ModelInfo, Callable[..., keras.Model]]:
+    if name not in _BUILDERS:
+        raise LeukoInputError(f"model {name!r} is not known; choose one of: {', '.join(_BUILDERS)}")
+    return _BUILDERS[name]
+
+
+def model_scale(model: keras.Model) -> int | None:
+    """The scale a built model works at, read from its name (``gp_x4``) or its bicubic layer.
+
+    >>> model_scale(build_model("srcnn", scale=3))
+    3
+    """
+    match = re.search(r"_x(\d+)$", model.name)
+    if match:
+        return int(match.group(1))
+    for layer in model.layers:
+        if hasattr(layer, "scale") and isinstance(layer.scale, int):
+            return layer.scale
+    return None

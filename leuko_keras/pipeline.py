@@ -1,0 +1,272 @@
+"""``tf.data`` input pipeline: (LR Y, {"sr": HR Y, "mask": one-hot map}) batches in [0, 1].
+
+The heavy work is NumPy, done once per call and held in memory: every image
+is read, modcropped and degraded with the MATLAB-exact path
+(:func:`leuko_keras.degrade.make_lr` on RGB, LR quantised to 8 bits as
+MATLAB does for uint8 input, then Y), and the bicubic input (if asked) is
+the MATLAB-exact bicubic upscale of that LR. Each example is then brought
+to the fixed training size by a centre crop, or a mirror pad (NumPy
+``symmetric``, i.e. MATLAB's border rule) when smaller; crop and pad offsets
+are multiples of ``scale``, so the LR window is exactly the LR of the HR
+window. The TensorFlow side only shuffles, flips/rotates (the same dihedral
+transform on LR, HR and map), one-hot encodes, batches and prefetches.
+
+``source`` is ``None`` (the embedded synthetic set, generated in memory and
+deterministic by ``seed``), a data folder (see :mod:`leuko_keras.dataset`)
+or a ``.h5`` file made by ``leuko-keras pack``.
+
+>>> ds = make_dataset(None, scale=4, batch_size=2, size=64, synthetic_count=6, synthetic_size=64)  # doctest: +SKIP
+>>> lr, targets = next(iter(ds))  # doctest: +SKIP
+>>> lr.shape, targets["sr"].shape, targets["mask"].shape  # doctest: +SKIP
+(TensorShape([2, 16, 16, 1]), TensorShape([2, 64, 64, 1]), TensorShape([2, 64, 64, 3]))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from leuko_keras.dataset import Example, discover, load_example, make_example, require_masks, split_samples
+from leuko_keras.degrade import bicubic_upscale
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.masks import NUM_CLASSES
+
+INPUT_KINDS = ("lr", "bicubic")
+_SYNTH_CACHE: dict[tuple[int, int, int], list[Any]] = {}
+
+
+def _synthetic_cells(count: int, size: int, seed: int) -> list[Any]:
+    # Generating is the slow part of the default set; train and val calls share it.
+    key = (int(count), int(size), int(seed))
+    if key not in _SYNTH_CACHE:
+        from leuko_keras.synth import generate
+
+        _SYNTH_CACHE.clear()
+        _SYNTH_CACHE[key] = generate(count, size=size, seed=seed)
+    return _SYNTH_CACHE[key]
+
+
+def _is_h5(source: Any) -> bool:
+    return source is not None and Path(source).suffix.lower() in (".h5", ".hdf5")
+
+
+def load_examples(
+    source: str | os.PathLike | None = None,
+    scale: int = 4,
+    split: str = "test",
+    need_mask: bool = False,
+    synthetic_count: int = 48,
+    synthetic_size: int = 256,
+    seed: int = 0,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    split_file: str | os.PathLike | None = None,
+    **discover_options: Any,
+) -> list[Any]:
+    """Prepared :class:`~leuko_keras.dataset.Example` list of one split (``"all"`` for every sample).
+
+    >>> examples = load_examples(None, scale=4, split="all", synthetic_count=3, synthetic_size=64)  # doctest: +SKIP
+    >>> [e.name for e in examples]  # doctest: +SKIP
+    ['cell_0000', 'cell_0001', 'cell_0002']
+    """
+    if split not in ("train", "val", "test", "all"):
+        raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
+
+    def pick(items: list[Any]) -> list[Any]:
+        if split == "all":
+            return sorted(items, key=lambda item: item if isinstance(item, str) else item.name)
+        return split_samples(items, seed=seed, fractions=fractions, split_file=split_file)[split]
+
+    if source is None:
+        cells = _synthetic_cells(synthetic_count, synthetic_size, seed)
+        width = max(4, len(str(synthetic_count - 1)))
+        names = {f"cell_{i:0{width}d}": cell for i, cell in enumerate(cells)}
+        return [
+            make_example(name, names[name].rgb.astype(np.float64) / 255.0, names[name].labels, scale)
+            for name in pick(list(names))
+        ]
+    if _is_h5(source):
+        from leuko_keras import h5pack
+
+        chosen = pick(h5pack.read_names(source))
+        return h5pack.load(source, scale, names=chosen, need_mask=need_mask)
+    samples = pick(discover(source, **discover_options))
+    if need_mask:
+        require_masks(samples, source)
+    return [load_example(sample, scale, need_mask) for sample in samples]
+
+
+def make_dataset(
+    source: str | os.PathLike | None = None,
+    scale: int = 4,
+    split: str = "train",
+    batch_size: int = 8,
+    size: int | None = 224,
+    augment: bool = True,
+    need_mask: bool = True,
+    seed: int = 0,
+    shuffle: bool = True,
+    synthetic_count: int = 48,
+    input_kind: str = "lr",
+    synthetic_size: int = 256,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    split_file: str | os.PathLike | None = None,
+    repeat: bool = False,
+    **discover_options: Any,
+):
+    """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
+
+    ``lr`` is (size/scale, size/scale, 1), or (size, size, 1) for
+    ``input_kind="bicubic"``; ``hr`` (size, size, 1); ``onehot`` (size, size, 3);
+    all float32 in [0, 1]. Without ``need_mask`` the targets are ``{"sr": hr}``.
+    ``size=None`` keeps whole (modcropped) images, which needs ``batch_size=1``
+    unless all images share a size.
+    """
+    import tensorflow as tf
+
+    if input_kind not in INPUT_KINDS:
+        raise LeukoInputError(f"input kind {input_kind!r} is unknown; use lr or bicubic")
+    if size is not None and (size % scale or size < 8 * scale):
+        raise LeukoInputError(f"training size {size} must be a multiple of the scale {scale} and >= {8 * scale}")
+    examples = load_examples(
+        source, scale, split, need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, **discover_options
+    )
+    if not examples:
+        raise LeukoInputError(
+            f"{source or 'synthetic set'}: the {split} split is empty; add images or change the split fractions/file"
+        )
+    arrays = [prepare_arrays(ex, scale, size, input_kind, need_mask) for ex in examples]
+    shapes = {a[1].shape for a in arrays}
+    if len(shapes) == 1:
+        stacked = tuple(np.stack([a[i] for a in arrays]) for i in range(3 if need_mask else 2))
+        ds = tf.data.Dataset.from_tensor_slices(stacked)
+    else:
+        if batch_size != 1:
+            raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
+        ds = _ragged_dataset(arrays, need_mask, input_kind, scale)
+    ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
+    if augment:
+        ds = tf.data.Dataset.zip((ds, tf.data.Dataset.random(seed=seed))).map(
+            _augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+        )
+    if repeat:
+        ds = ds.repeat()
+    # One-hot after batching: one vectorised op per batch instead of one per image.
+    ds = ds.batch(batch_size).map(_to_targets, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _ragged_dataset(arrays: list[tuple], need_mask: bool, input_kind: str, scale: int):
+    import tensorflow as tf
+
+    lr_side = None
+    count = 3 if need_mask else 2
+    signature = (
+        tf.TensorSpec((lr_side, lr_side, 1), tf.float32),
+        tf.TensorSpec((None, None, 1), tf.float32),
+        tf.TensorSpec((None, None), tf.uint8),
+    )[:count]
+    return tf.data.Dataset.from_generator(lambda: (a[:count] for a in arrays), output_signature=signature)
+
+
+def _augment(item: tuple, random: Any) -> tuple:
+    import tensorflow as tf
+
+    # One of the 8 dihedral transforms (optional transpose, then optional flips
+    # of rows and columns), the same for LR, HR and map. Dynamic perm/axis
+    # tensors instead of tf.cond/rot90 keep this at two cheap ops per tensor.
+    bits = tf.cast(random % 8, tf.int32)
+    transpose, flip_rows, flip_cols = bits % 2 == 1, (bits // 2) % 2 == 1, (bits // 4) % 2 == 1
+    axes = tf.boolean_mask(tf.constant([0, 1]), tf.stack([flip_rows, flip_cols]))
+    out = []
+    for tensor in item:
+        rank = tensor.shape.rank
+        perm = tf.where(transpose, tf.constant([1, 0, 2][:rank]), tf.constant([0, 1, 2][:rank]))
+        out.append(tf.reverse(tf.transpose(tensor, perm), axes))
+    return tuple(out)
+
+
+def _to_targets(*item: Any) -> tuple:
+    import tensorflow as tf
+
+    targets = {"sr": item[1]}
+    if len(item) == 3:
+        targets["mask"] = tf.one_hot(tf.cast(item[2], tf.int32), NUM_CLASSES, dtype=tf.float32)
+    return item[0], targets
+
+
+def prepare_arrays(
+    example: Example, scale: int, size: int | None, input_kind: str = "lr", need_mask: bool = True
+) -> tuple[np.ndarray, ...]:
+    """(input (h, w, 1), hr (H, W, 1), labels (H, W) uint8) of one example at the training size.
+
+    >>> ex = make_example("a", np.random.default_rng(0).random((40, 48)), np.zeros((40, 48), np.uint8), 4)
+    >>> [a.shape for a in prepare_arrays(ex, 4, 64)]
+    [(16, 16, 1), (64, 64, 1), (64, 64)]
+    """
+    if need_mask and example.labels is None:
+        raise LeukoInputError(f"{example.name}: no parsing map; add masks or train without the map loss")
+    lr = example.lr_y.astype(np.float64)
+    inputs = bicubic_upscale(lr, scale) if input_kind == "bicubic" else lr
+    factor = 1 if input_kind == "bicubic" else scale
+    hr_h, hr_w = example.hr_y.shape
+    if size is None:
+        windows = [(0, 0, 0, hr_h), (0, 0, 0, hr_w)]
+    else:
+        windows = [_window(hr_h, size, scale), _window(hr_w, size, scale)]
+    out = [
+        _fit(inputs, windows, factor).astype(np.float32)[..., None],
+        _fit(example.hr_y, windows, 1).astype(np.float32)[..., None],
+    ]
+    if need_mask:
+        out.append(_fit(example.labels, windows, 1).astype(np.uint8))
+    return tuple(out)
+
+
+def _window(length: int, size: int, scale: int) -> tuple[int, int, int, int]:
+    """(start, pad_before, pad_after, kept) in HR pixels; all multiples of ``scale``."""
+    if length >= size:
+        start = (length - size) // 2 // scale * scale
+        return start, 0, 0, size
+    before = (size - length) // 2 // scale * scale
+    return 0, before, size - length - before, length
+
+
+def _fit(array: np.ndarray, windows: list[tuple[int, int, int, int]], factor: int) -> np.ndarray:
+    slices, pads = [], []
+    for start, before, after, kept in windows:
+        slices.append(slice(start // factor, (start + kept) // factor))
+        pads.append((before // factor, after // factor))
+    cropped = array[tuple(slices)]
+    if any(p != (0, 0) for p in pads):
+        # Symmetric = mirror about the edge, MATLAB's border rule: the LR of a
+        # padded HR equals the padded LR, so the pair stays consistent.
+        cropped = np.pad(cropped, pads, mode="symmetric")
+    return cropped
+
+
+def source_fingerprint(
+    source: str | os.PathLike | None, synthetic_count: int = 48, synthetic_size: int = 256, seed: int = 0
+) -> str:
+    """A short id of the data a run used (names, sizes and times of the files; or the synthetic settings).
+
+    >>> source_fingerprint(None, 48, 256, 0)
+    'synthetic:count=48:size=256:seed=0'
+    """
+    if source is None:
+        return f"synthetic:count={synthetic_count}:size={synthetic_size}:seed={seed}"
+    path = Path(source)
+    if not path.exists():
+        raise LeukoInputError(f"{path}: no such file or folder; check the path")
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for file in files:
+        stat = file.stat()
+        digest.update(f"{file.relative_to(path.parent)}:{stat.st_size}:{int(stat.st_mtime)}\n".encode())
+    return f"{path.name}:{len(files)}files:sha256={digest.hexdigest()[:16]}"

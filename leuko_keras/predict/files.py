@@ -1,0 +1,184 @@
+"""Super-resolve users' files: ``NAME_sr.png``, ``NAME_map.png`` and ``NAME_overlay.png``.
+
+Inputs are files or folders (images found one level deep), grey or RGB, 8-
+or 16-bit; the SR image keeps the input's bit depth and colour. The network
+super-resolves the luminance; colour images get their chroma from MATLAB
+bicubic upscaling, the standard for Y-only SR. Outputs are streamed strip by
+strip (see :mod:`leuko_keras.predict.tiling`), so any size fits in bounded
+memory. A file that fails is reported and skipped; the others are still done.
+
+>>> report = predict_paths(["cells/"], load_backend("runs/gp_x4"), "out/")  # doctest: +SKIP
+>>> report.ok, report.failed  # doctest: +SKIP
+(12, [])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.imageio import IMAGE_SUFFIXES, read_image
+from leuko_keras.imresize import imresize
+from leuko_keras.masks import colorize
+from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
+from leuko_keras.predict.pngstream import png_rows
+from leuko_keras.predict.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, DEFAULT_TILE, iter_strips
+
+# Our own outputs (and the synthetic set's masks) are not inputs.
+SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask")
+OVERLAY_ALPHA = 0.35
+# LR rows of context for the chroma upscale of a strip: the bicubic kernel reaches 2 LR pixels.
+CHROMA_MARGIN = 3
+
+
+@dataclass
+class PredictReport:
+    """What happened: written outputs per input, and failures as (input, one-line reason)."""
+
+    written: dict[str, list[Path]] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        """Number of inputs fully done."""
+        return len(self.written)
+
+
+def collect_inputs(inputs: Sequence[str | os.PathLike], exclude: Path | None = None) -> list[Path]:
+    """Expand folders to their image files (sorted); refuse paths that do not exist or hold no image."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith(SKIP_SUFFIXES)
+            )
+            if exclude is not None:
+                found = [p for p in found if p.resolve().parent != exclude.resolve()]
+            if not found:
+                raise LeukoInputError(f"{path}: folder holds no images ({', '.join(IMAGE_SUFFIXES)}); check the path")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise LeukoInputError(f"{path}: no such file or folder; check the path")
+    unique = list(dict.fromkeys(files))
+    stems = [p.stem for p in unique]
+    duplicates = sorted({s for s in stems if stems.count(s) > 1})
+    if duplicates:
+        raise LeukoInputError(
+            f"{duplicates[0]}: several inputs share this name and would overwrite each other's outputs; "
+            "predict them into separate --out folders"
+        )
+    return unique
+
+
+def predict_file(
+    path: str | os.PathLike,
+    backend: Backend,
+    out_dir: str | os.PathLike,
+    tile: int = DEFAULT_TILE,
+    halo: int = DEFAULT_HALO,
+    overlap: int = DEFAULT_OVERLAP,
+) -> list[Path]:
+    """Super-resolve one file into ``out_dir``; return the files written."""
+    path, out_dir = Path(path), Path(out_dir)
+    image = read_image(path)
+    pixels = image.pixels.astype(np.float32)
+    h, w = pixels.shape[:2]
+    if min(h, w) < 3:
+        raise LeukoInputError(f"{path}: {w}x{h} pixels is too small to super-resolve; it needs at least 3x3")
+    colour = pixels.ndim == 3
+    ycbcr = rgb_to_ycbcr(pixels).astype(np.float32) if colour else None
+    lr_y = ycbcr[..., 0] if colour else pixels
+    s = backend.scale
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = {"sr": out_dir / f"{path.stem}_sr.png"}
+    if backend.has_map:
+        targets["map"] = out_dir / f"{path.stem}_map.png"
+        targets["overlay"] = out_dir / f"{path.stem}_overlay.png"
+    with contextlib.ExitStack() as stack:
+        write_sr = stack.enter_context(png_rows(targets["sr"], w * s, h * s, 3 if colour else 1, image.bit_depth))
+        write_map = write_overlay = None
+        if backend.has_map:
+            write_map = stack.enter_context(png_rows(targets["map"], w * s, h * s, 3, 8))
+            write_overlay = stack.enter_context(png_rows(targets["overlay"], w * s, h * s, 3, 8))
+        for strip in iter_strips(backend, lr_y, tile=tile, halo=halo, overlap=overlap):
+            y = np.clip(strip.sr, 0.0, 1.0)
+            rgb = _colour_rows(y, ycbcr, strip.row, s) if colour else None
+            write_sr(rgb if colour else y)
+            if write_map is not None and strip.probs is not None:
+                labels = np.argmax(strip.probs, axis=-1)
+                colours = colorize(labels).astype(np.float32) / 255.0
+                base = rgb if colour else np.repeat(y[..., None], 3, axis=-1)
+                tint = np.where((labels > 0)[..., None], OVERLAY_ALPHA, 0.0)
+                write_map(colours)
+                write_overlay(base * (1.0 - tint) + colours * tint)
+    return list(targets.values())
+
+
+def _colour_rows(y: np.ndarray, ycbcr: np.ndarray, hr_row: int, s: int) -> np.ndarray:
+    """RGB rows from the SR luminance and MATLAB-bicubic chroma of the matching LR rows."""
+    n = y.shape[0]
+    lr_h = ycbcr.shape[0]
+    first, last = hr_row // s, -(-(hr_row + n) // s)
+    lo, hi = max(0, first - CHROMA_MARGIN), min(lr_h, last + CHROMA_MARGIN)
+    # Extra real rows around the strip make the bicubic exact at the strip's edges.
+    chroma = imresize(ycbcr[lo:hi, :, 1:].astype(np.float64), float(s))
+    offset = hr_row - lo * s
+    cbcr = chroma[offset : offset + n]
+    return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], cbcr], axis=-1)), 0.0, 1.0)
+
+
+def predict_paths(
+    inputs: Sequence[str | os.PathLike],
+    backend: Backend,
+    out_dir: str | os.PathLike,
+    tile: int = DEFAULT_TILE,
+    halo: int = DEFAULT_HALO,
+    overlap: int = DEFAULT_OVERLAP,
+    progress: bool = True,
+    on_error: Callable[[str, str], None] | None = None,
+) -> PredictReport:
+    """Predict every input file; a failing file is recorded (and passed to ``on_error``) and skipped."""
+    out = Path(out_dir)
+    files = collect_inputs(inputs, exclude=out)
+    report = PredictReport()
+    for path in _progress(files, progress):
+        try:
+            report.written[str(path)] = predict_file(path, backend, out, tile, halo, overlap)
+        except LeukoInputError as error:
+            _record(report, path, str(error), on_error)
+        except (OSError, ValueError, MemoryError) as error:
+            _record(report, path, f"{path}: {type(error).__name__}: {error}".splitlines()[0], on_error)
+    return report
+
+
+def _record(report: PredictReport, path: Path, message: str, on_error: Callable[[str, str], None] | None) -> None:
+    report.failed.append((str(path), message))
+    if on_error is not None:
+        on_error(str(path), message)
+
+
+def _progress(files: list[Path], enabled: bool) -> Iterable[Path]:
+    if not enabled:
+        yield from files
+        return
+    import typer
+
+    with typer.progressbar(files, label="predict", file=sys.stderr, item_show_func=_short) as bar:
+        yield from bar
+
+
+def _short(path: Path | None) -> str | None:
+    return None if path is None else path.name

@@ -1,0 +1,98 @@
+"""Every setting of one training run, with the paper's defaults.
+
+The run folder's ``config.json`` is this dataclass (plus provenance), so a
+run can be resumed or repeated from its folder alone.
+
+>>> cfg = FitConfig(out="runs/gp_x4")
+>>> cfg.learning_rate, cfg.batch_size, cfg.epochs, cfg.size, cfg.lambda_map
+(0.0001, 8, 100, 224, 1.0)
+>>> FitConfig.from_dict(cfg.to_dict()) == cfg
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from leuko_keras.errors import LeukoInputError
+
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
+
+
+@dataclass
+class FitConfig:
+    """Settings of ``leuko-keras fit``; defaults follow the paper (Adam 0.9, 1e-4, batch 8, 100 epochs, 224 px)."""
+
+    out: str
+    model: str = "gp"
+    scale: int = 4
+    data: str | None = None
+    h5: str | None = None
+    epochs: int = 100
+    steps_per_epoch: int | None = None
+    validation_steps: int | None = None
+    size: int = 224
+    batch_size: int = 8  # global batch: split across replicas, learning rate unchanged
+    learning_rate: float = 1e-4
+    beta_1: float = 0.9
+    lambda_map: float = 1.0
+    lr_decay: bool = False
+    lr_decay_every: int = 10
+    lr_decay_factor: float = 0.5
+    seed: int = 0
+    synthetic_count: int = 48
+    augment: bool = True
+    time_budget_minutes: float | None = None
+    devices: str = "auto"
+    precision: str = "fp32"
+    model_settings: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    overwrite: bool = False
+    tensorboard: bool = True
+    verbose: int = 1
+    deterministic: bool = True
+
+    @property
+    def source(self) -> str | None:
+        """The data source handed to the pipeline: an .h5 file, a folder, or None (synthetic)."""
+        return self.h5 or self.data
+
+    def validate(self) -> FitConfig:
+        """Raise :class:`LeukoInputError` on impossible settings; return self."""
+        if self.data and self.h5:
+            raise LeukoInputError("--data and --h5 both given; pass one of them")
+        checks = [
+            (self.epochs >= 1, f"--epochs {self.epochs}: must be at least 1"),
+            (self.batch_size >= 1, f"--batch-size {self.batch_size}: must be at least 1"),
+            (self.size >= 8, f"--size {self.size}: must be at least 8 pixels"),
+            (self.size % self.scale == 0, f"--size {self.size}: must be a multiple of --scale {self.scale}"),
+            (self.learning_rate > 0, f"--lr {self.learning_rate}: must be positive"),
+            (self.steps_per_epoch is None or self.steps_per_epoch >= 1, "--steps-per-epoch: must be at least 1"),
+            (self.synthetic_count >= 2, f"--synthetic-count {self.synthetic_count}: need at least 2 cells"),
+            (
+                self.time_budget_minutes is None or self.time_budget_minutes > 0,
+                f"--time-budget {self.time_budget_minutes}: must be positive minutes",
+            ),
+            (self.precision in PRECISIONS, f"--precision {self.precision}: choose one of {', '.join(PRECISIONS)}"),
+            (not (self.resume and self.overwrite), "--resume and --overwrite both given; pass one of them"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise LeukoInputError(message)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict of every setting."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FitConfig:
+        """Rebuild from :meth:`to_dict` output, ignoring keys this version does not know."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def replace(self, **changes: Any) -> FitConfig:
+        """A copy with some settings changed."""
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,325 @@
+"""``fit(config) -> FitResult``: one training run, start to summary.
+
+Order: preflight of the run folder (fail before any TensorFlow work), the
+strategy (must exist before other ops), precision and seeds, model under
+the strategy's scope, datasets, free-space check, config.json, then
+``model.fit`` (or the custom loop under MultiWorkerMirroredStrategy), and
+finally the validation table of best.keras against bicubic.
+
+>>> from leuko_keras.training import FitConfig, fit
+>>> result = fit(FitConfig(out="runs/gp_x4", epochs=2, steps_per_epoch=4, size=64))  # doctest: +SKIP
+>>> result.status, result.run_dir.joinpath("best.keras").is_file()  # doctest: +SKIP
+('completed', True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.training.config import FitConfig
+from leuko_keras.training.devices import DevicePlan, choose_strategy, is_chief, read_tf_config
+from leuko_keras.training.runfolder import RunFolder
+
+RESUMABLE = ("epochs", "time_budget_minutes", "devices", "verbose", "tensorboard")
+
+
+@dataclass
+class FitHooks:
+    """What ``fit`` builds and reads; the defaults are the library's (tests swap in tiny ones)."""
+
+    build_model: Callable[[FitConfig], Any] | None = None
+    compile_model: Callable[[Any, FitConfig], Any] | None = None
+    make_dataset: Callable[[FitConfig, str, bool], Any] | None = None
+    load_examples: Callable[[FitConfig, str], list] | None = None
+    load_model: Callable[[Path], Any] | None = None
+
+
+@dataclass
+class FitResult:
+    """Outcome of a run: status ``completed``, ``time_budget`` or ``diverged``."""
+
+    run_dir: Path
+    status: str
+    epochs_completed: int
+    best_epoch: int | None
+    best_value: float | None
+    monitor: str | None
+    message: str = ""
+    summary: dict[str, Any] | None = field(default=None)
+
+
+# -- defaults: the library's model registry and data pipeline ------------------------------------
+def _build(config: FitConfig) -> Any:
+    from leuko_keras.models import build_model
+
+    return build_model(config.model, scale=config.scale, **config.model_settings)
+
+
+def _compile(model: Any, config: FitConfig) -> Any:
+    from leuko_keras.models import compile_model
+
+    return compile_model(
+        model,
+        learning_rate=config.learning_rate,
+        lambda_map=config.lambda_map,
+        beta_1=config.beta_1,
+        scale=config.scale,
+    )
+
+
+def _dataset(config: FitConfig, split: str, need_mask: bool) -> Any:
+    from leuko_keras.pipeline import make_dataset
+
+    training = split == "train"
+    return make_dataset(
+        config.source,
+        scale=config.scale,
+        split=split,
+        batch_size=config.batch_size,
+        size=config.size,
+        augment=config.augment and training,
+        need_mask=need_mask,
+        seed=config.seed,
+        shuffle=training,
+        synthetic_count=config.synthetic_count,
+        repeat=training and config.steps_per_epoch is not None,
+    )
+
+
+def _examples(config: FitConfig, split: str) -> list:
+    from leuko_keras.pipeline import load_examples
+
+    return load_examples(
+        config.source, config.scale, split, need_mask=True, synthetic_count=config.synthetic_count, seed=config.seed
+    )
+
+
+def _load(path: Path) -> Any:
+    from leuko_keras.model_io import load_model_any
+
+    return load_model_any(path)[0]
+
+
+# -- resume ------------------------------------------------------------------------------------
+def worker_folder(out: str | os.PathLike, tf_config: dict | None) -> RunFolder:
+    """The run folder this process writes: RUN_DIR on the chief, a hidden sibling on other workers."""
+    root = Path(out).expanduser()
+    if tf_config is None or is_chief(tf_config):
+        return RunFolder(root)
+    return RunFolder(root.parent / f".{root.name}.worker-{int(tf_config['task']['index'])}")
+
+
+def resume_config(out: str | os.PathLike, **overrides: Any) -> FitConfig:
+    """The stored configuration of the run in ``out``, with the resumable settings (epochs, time budget,
+    devices, verbosity) changed where given (None = keep).
+
+    >>> resume_config("/nonexistent/run")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    leuko_keras.errors.LeukoInputError: /nonexistent/run: no run to resume ...
+    """
+    run = worker_folder(out, read_tf_config())
+    if not run.config.is_file():
+        raise LeukoInputError(f"{run.root}: no run to resume (config.json missing); drop --resume to start one")
+    stored = FitConfig.from_dict(run.stored_config()["settings"])
+    changes = {k: v for k, v in overrides.items() if v is not None and k in RESUMABLE}
+    return stored.replace(out=str(out), resume=True, overwrite=False, **changes)
+
+
+# -- the run -----------------------------------------------------------------------------------
+def _versions() -> dict[str, str]:
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    import leuko_keras
+
+    return {
+        "leuko_keras": leuko_keras.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _fingerprint(config: FitConfig) -> str:
+    try:
+        from leuko_keras.pipeline import source_fingerprint
+    except ImportError:  # pragma: no cover - data layer absent
+        return str(config.source)
+    return source_fingerprint(config.source, config.synthetic_count, seed=config.seed)
+
+
+def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: RunFolder, model: Any) -> dict:
+    from leuko_keras.training.summary import protocol
+
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    previous = run.read_json(run.config) if config.resume else None
+    payload = {
+        "model": config.model,
+        "scale": config.scale,
+        "settings": config.to_dict(),
+        "seed": config.seed,
+        "precision": precision,
+        "strategy": {"kind": plan.kind, "replicas": plan.num_replicas, "devices": list(plan.devices)},
+        "parameters": int(model.count_params()),
+        "protocol": protocol(),
+        "data": {"source": config.source, "fingerprint": _fingerprint(config), "validation_split": "val"},
+        "versions": _versions(),
+        "created": (previous or {}).get("created", now),
+        "resumed": [*((previous or {}).get("resumed", [])), *([now] if config.resume else [])],
+    }
+    return payload
+
+
+def _seed(config: FitConfig) -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        # Same seed twice -> identical weights on CPU; costs little there (tf.data is deterministic anyway).
+        tf.config.experimental.enable_op_determinism()
+
+
+def _steps(dataset: Any, given: int | None) -> int:
+    if given:
+        return int(given)
+    count = int(dataset.cardinality())
+    if count < 0:  # unknown or infinite: count one pass
+        count = sum(1 for _ in dataset)
+    return max(count, 1)
+
+
+def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str], None] = print) -> FitResult:
+    """Train ``config.model`` into the run folder ``config.out``; see the module docstring for the order.
+
+    User problems raise :class:`LeukoInputError` before training starts; a NaN/Inf loss returns
+    status ``diverged`` with the last good model kept.
+    """
+    import keras
+
+    from leuko_keras.training.callbacks import make_callbacks
+    from leuko_keras.training.checkpoints import TrainingDivergedError
+    from leuko_keras.training.precision import apply_precision
+
+    hooks = hooks or FitHooks()
+    config.validate()
+    tf_config = read_tf_config()
+    chief = is_chief(tf_config)
+    run = worker_folder(config.out, tf_config)
+    run.preflight(resume=config.resume, overwrite=config.overwrite or not chief)
+    plan = choose_strategy(config.devices)
+    say = printer if chief else (lambda _line: None)
+
+    previous_policy = keras.mixed_precision.global_policy()
+    try:
+        precision = apply_precision(config.precision)
+        _seed(config)
+        with plan.strategy.scope():
+            model = (hooks.build_model or _build)(config)
+            (hooks.compile_model or _compile)(model, config)
+        need_mask = "mask" in (model.output if isinstance(model.output, dict) else {})
+        train = (hooks.make_dataset or _dataset)(config, "train", need_mask)
+        val = (hooks.make_dataset or _dataset)(config, "val", need_mask)
+        params = int(model.count_params())
+        run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
+        run.write_json(run.config, _config_payload(config, plan, precision, run, model))
+        say(
+            f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "
+            f"precision {precision}, global batch {config.batch_size}, run folder {run.root}"
+        )
+        callbacks = make_callbacks(run, config, chief=chief, printer=say)
+        verbose = config.verbose if (config.verbose != 1 or sys.stdout.isatty()) else 2
+        status, message = "completed", ""
+        try:
+            if plan.custom_loop:
+                from leuko_keras.training.custom_loop import CustomLoop
+
+                CustomLoop(model, plan.strategy).fit(
+                    train,
+                    val,
+                    epochs=config.epochs,
+                    steps=_steps(train, config.steps_per_epoch),
+                    val_steps=_steps(val, config.validation_steps),
+                    callbacks=callbacks.all,
+                    verbose=verbose if chief else 0,
+                    sync_stop=callbacks.budget is not None,
+                )
+            else:
+                model.fit(
+                    train,
+                    validation_data=val,
+                    epochs=config.epochs,
+                    steps_per_epoch=config.steps_per_epoch,
+                    validation_steps=config.validation_steps,
+                    callbacks=callbacks.all,
+                    verbose=verbose,
+                    shuffle=False,  # the pipeline shuffles; Keras would only warn
+                )
+            if callbacks.budget is not None and callbacks.budget.stopped_at_epoch is not None:
+                status = "time_budget"
+                message = (
+                    f"time budget of {config.time_budget_minutes:g} min reached in epoch "
+                    f"{callbacks.budget.stopped_at_epoch + 1}; continue with: leuko-keras fit --resume {run.root}"
+                )
+        except TrainingDivergedError as error:
+            status = "diverged"
+            message = _diverged_message(error, run, callbacks.checkpoint)
+        ckpt = callbacks.checkpoint
+        result = FitResult(
+            run.root,
+            status,
+            ckpt.last_epoch or 0,
+            ckpt.best_epoch,
+            None if ckpt.best_epoch is None or not math.isfinite(ckpt.best_value) else ckpt.best_value,
+            ckpt.monitor,
+            message,
+        )
+        if message:
+            say(message)
+        if chief and run.best.is_file():
+            result.summary = _summarize(run, config, hooks, result, say)
+        return result
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _diverged_message(error: Any, run: RunFolder, checkpoint: Any) -> str:
+    kept = (
+        f"kept the last good model {run.last} (epoch {checkpoint.last_epoch})"
+        if checkpoint.last_epoch
+        else "no epoch had completed, so no model was saved"
+    )
+    return f"training stopped: {error}; {kept}; lower --lr or use --precision fp32 and start again"
+
+
+def _summarize(run: RunFolder, config: FitConfig, hooks: FitHooks, result: FitResult, say: Callable) -> dict:
+    from leuko_keras.training.summary import evaluate_examples, format_table, protocol
+
+    model = (hooks.load_model or _load)(run.best)
+    examples = (hooks.load_examples or _examples)(config, "val")
+    summary = evaluate_examples(model, examples, config.scale)
+    summary["model"].update({"name": config.model, "file": run.best.name, "epoch": result.best_epoch})
+    summary.update(
+        {
+            "split": "val",
+            "status": result.status,
+            "epochs_completed": result.epochs_completed,
+            "monitor": result.monitor,
+            "monitor_best": result.best_value,
+            "protocol": protocol(),
+        }
+    )
+    run.write_json(run.summary, summary)
+    say(format_table(summary))
+    return summary

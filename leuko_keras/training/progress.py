@@ -1,0 +1,102 @@
+"""Run-level progress: an ETA line per epoch, the time budget, the step learning-rate decay.
+
+>>> format_seconds(3725)
+'1h 02m'
+>>> step_decay(1e-4, every=10, factor=0.5)(25, 0.0)
+2.5e-05
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import keras
+
+
+def format_seconds(seconds: float) -> str:
+    """Short human duration: ``42s``, ``3m 05s``, ``1h 02m``."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def step_decay(base: float, every: int = 10, factor: float = 0.5) -> Callable[[int, float], float]:
+    """Learning rate for a 0-based epoch: ``base`` times ``factor`` once per ``every`` epochs (the paper's halving)."""
+
+    def schedule(epoch: int, _current: float) -> float:
+        return float(base * factor ** (epoch // every))
+
+    return schedule
+
+
+class EtaLine(keras.callbacks.Callback):
+    """After each epoch print one line: epoch time, the monitored validation PSNR, ETA for the whole run."""
+
+    def __init__(self, epochs: int, budget_seconds: float | None = None, printer: Callable[[str], None] = print):
+        super().__init__()
+        self.epochs = epochs
+        self.budget = budget_seconds
+        self.printer = printer
+        self._start = 0.0
+        self._epoch_start = 0.0
+        self._done = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._start = time.monotonic()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch_start = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._done += 1
+        now = time.monotonic()
+        per_epoch = (now - self._start) / self._done
+        remaining = per_epoch * (self.epochs - epoch - 1)
+        if self.budget is not None:
+            remaining = min(remaining, max(0.0, self.budget - (now - self._start)))
+        finish = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=remaining)
+        psnr = next(
+            (f" val PSNR {float(v):.2f} dB," for k, v in (logs or {}).items() if k.startswith("val_") and "psnr" in k),
+            "",
+        )
+        self.printer(
+            f"epoch {epoch + 1}/{self.epochs}: {now - self._epoch_start:.1f}s,{psnr} "
+            f"ETA {format_seconds(remaining)} (ends ~{finish:%H:%M} UTC)"
+        )
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training cleanly once ``minutes`` of wall time have passed in this process.
+
+    Checked after every batch: the current epoch ends early, is validated and saved as usual (best
+    model kept), and the run can be continued with ``--resume``.
+    """
+
+    def __init__(self, minutes: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.seconds = float(minutes) * 60.0
+        self.clock = clock
+        self.stopped_at_epoch: int | None = None
+        self._start = 0.0
+        self._epoch = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._start = self.clock()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+    def expired(self) -> bool:
+        return self.clock() - self._start >= self.seconds
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.stopped_at_epoch is None and self.expired():
+            self.stopped_at_epoch = self._epoch
+            self.model.stop_training = True
