@@ -66,7 +66,7 @@ class TFLiteModel:
     def _check(self, signatures: dict[str, Any]) -> None:
         if len(signatures) != 1:
             raise RunnerError(f"{self.path}: has signatures {sorted(signatures)}, not one; {_FIX}")
-        self._key, signature = next(iter(signatures.items()))
+        self._key = next(iter(signatures))
         runner = self._interpreter.get_signature_runner(self._key)
         inputs, outputs = runner.get_input_details(), runner.get_output_details()
         if list(inputs) != ["lr_y"] or "sr" not in outputs:

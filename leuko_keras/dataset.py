@@ -78,7 +78,9 @@ class Example:
 
 
 def _images_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
 
 
 def discover(
@@ -140,14 +142,18 @@ def _discover_one(folder: Path, layout: str, suffix: str, extra: dict, prefix: s
             mask = (json_path, "labelme")
         if layout == "none":
             mask = None
-        samples.append(Sample(prefix + image.stem, image, mask[0] if mask else None, mask[1] if mask else None, **extra))
+        samples.append(
+            Sample(prefix + image.stem, image, mask[0] if mask else None, mask[1] if mask else None, **extra)
+        )
     return samples
 
 
 def _images_masks(folder: Path, suffix: str, extra: dict, prefix: str) -> list[Sample]:
     image_dir, mask_dir = folder / "images", folder / "masks"
     if not image_dir.is_dir():
-        raise LeukoInputError(f"{folder}: layout images_masks needs an images/ sub-folder; create it or pick another layout")
+        raise LeukoInputError(
+            f"{folder}: layout images_masks needs an images/ sub-folder; create it or pick another layout"
+        )
     masks: dict[str, Path] = {}
     if mask_dir.is_dir():
         for path in _images_in(mask_dir):

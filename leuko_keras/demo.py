@@ -83,6 +83,11 @@ def run_demo(
 
     plan = QUICK if quick else FULL
     start = time.perf_counter()
+    user_log = log
+
+    def log(message: str) -> None:
+        user_log(f"{time.perf_counter() - start:6.1f}s {message}")
+
     out = Path(out)
     _prepare_out(out)
     paths: dict[str, Path] = {}

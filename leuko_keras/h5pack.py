@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,25 +135,32 @@ def load(
     path: str | os.PathLike, scale: int, names: Sequence[str] | None = None, need_mask: bool = False
 ) -> list[Example]:
     """Examples at ``scale`` (all, or those in ``names``, in that order) from a packed file."""
+    return list(iter_examples(path, scale, names, need_mask))
+
+
+def iter_examples(
+    path: str | os.PathLike, scale: int, names: Sequence[str] | None = None, need_mask: bool = False
+) -> Iterator[Example]:
+    """Like :func:`load`, one example at a time."""
     with _open(path) as h5:
         scales = [int(s) for s in h5.attrs["scales"]]
         if scale not in scales:
-            raise LeukoInputError(f"{path}: packed for scales {scales}, not x{scale}; re-pack with --scales including {scale}")
+            raise LeukoInputError(
+                f"{path}: packed for scales {scales}, not x{scale}; re-pack with --scales including {scale}"
+            )
         stored = [n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][()]]
         index = {name: i for i, name in enumerate(stored)}
         wanted = stored if names is None else list(names)
         missing = [n for n in wanted if n not in index]
         if missing:
             raise LeukoInputError(f"{path}: no samples named {missing[:3]}; check the split file")
-        examples = []
         for name in wanted:
             entry = h5["samples"][f"{index[name]:06d}"]
             if need_mask and "labels" not in entry:
                 raise LeukoInputError(
                     f"{path}: sample {name} has no parsing map; pack a folder with masks or use a command without maps"
                 )
-            examples.append(_example(entry, name, scale))
-        return examples
+            yield _example(entry, name, scale)
 
 
 def _example(entry: Any, name: str, scale: int) -> Example:

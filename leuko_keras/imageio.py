@@ -18,6 +18,7 @@ format) raises :class:`~leuko_keras.errors.LeukoInputError` naming the file.
 from __future__ import annotations
 
 import os
+import re
 import struct
 import warnings
 import zlib
@@ -79,7 +80,9 @@ def read_image(path: str | os.PathLike) -> LoadedImage:
         raise LeukoInputError(f"{path}: not an image or an unknown format; {_FIX}") from None
     except (OSError, SyntaxError, ValueError, struct.error, zlib.error) as error:
         # Pillow reports truncation and corrupt streams through these.
-        raise LeukoInputError(f"{path}: cannot decode the image ({error}); the file is truncated or corrupt, {_FIX}") from None
+        raise LeukoInputError(
+            f"{path}: cannot decode the image ({error}); the file is truncated or corrupt, {_FIX}"
+        ) from None
     return LoadedImage(array, bit_depth, path)
 
 
@@ -142,8 +145,11 @@ def _decode_png16_colour(path: Path) -> np.ndarray:
     try:
         decoded = tf.io.decode_png(tf.io.read_file(str(path)), dtype=tf.uint16).numpy()
     except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise LeukoInputError(f"{path}: cannot decode the PNG ({message}); the file is truncated or corrupt, {_FIX}") from None
+        # TensorFlow prefixes "{{function_node ...}}"; keep only the reason.
+        message = re.sub(r"\{\{.*?\}\}\s*", "", error.message or type(error).__name__).splitlines()[0]
+        raise LeukoInputError(
+            f"{path}: cannot decode the PNG ({message}); the file is truncated or corrupt, {_FIX}"
+        ) from None
     pixels = decoded.astype(np.float64) / 65535.0
     if pixels.shape[-1] in (2, 4):
         warnings.warn(f"{path}: alpha channel dropped", stacklevel=3)

@@ -27,7 +27,9 @@ from leuko_keras.errors import LeukoInputError
 DEFAULT_LABELS = {"background": 0, "cytoplasm": 1, "cell": 1, "nucleus": 2}
 
 
-def rasterise(path: str | os.PathLike, image_shape: tuple[int, ...], labels: dict[str, int] | None = None) -> np.ndarray:
+def rasterise(
+    path: str | os.PathLike, image_shape: tuple[int, ...], labels: dict[str, int] | None = None
+) -> np.ndarray:
     """Return uint8 labels (H, W) drawn from the LabelMe file at ``path``."""
     path = Path(path)
     labels = {k.lower(): int(v) for k, v in (labels or DEFAULT_LABELS).items()}
@@ -36,7 +38,9 @@ def rasterise(path: str | os.PathLike, image_shape: tuple[int, ...], labels: dic
         data = json.loads(path.read_text(encoding="utf-8"))
         shapes = data["shapes"]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise LeukoInputError(f"{path}: not a LabelMe JSON file ({type(error).__name__}); re-save it from LabelMe") from None
+        raise LeukoInputError(
+            f"{path}: not a LabelMe JSON file ({type(error).__name__}); re-save it from LabelMe"
+        ) from None
     declared = (data.get("imageHeight"), data.get("imageWidth"))
     if None not in declared and tuple(declared) != (height, width):
         raise LeukoInputError(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image
@@ -35,8 +34,8 @@ from leuko_keras.imageio import read_image
 
 DEFAULT_TOLERANCE = 50
 NUM_CLASSES = 3
-Key = Union[int, tuple[int, int, int]]
-Mapping = Union[str, dict]
+Key = int | tuple[int, int, int]
+Mapping = str | dict
 
 PRESETS: dict[str, dict[Key, int]] = {
     "grey": {0: 0, 128: 1, 255: 2},
@@ -95,7 +94,9 @@ def resolve_mapping(mapping: Mapping, values: np.ndarray) -> dict[Key, int]:
 
 
 def _is_grey(values: np.ndarray) -> bool:
-    return values.ndim == 2 or bool(np.all(values[..., 0] == values[..., 1]) and np.all(values[..., 1] == values[..., 2]))
+    return values.ndim == 2 or bool(
+        np.all(values[..., 0] == values[..., 1]) and np.all(values[..., 1] == values[..., 2])
+    )
 
 
 def read_mask(path: str | os.PathLike, mapping: Mapping = "auto", tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
@@ -132,11 +133,12 @@ def labels_from_values(values: np.ndarray, mapping: dict[Key, int], tolerance: f
     worst = distance[np.arange(len(unique)), nearest]
     if np.any(worst > tolerance):
         bad = unique[int(np.argmax(worst))]
-        shown = tuple(int(round(v)) for v in bad) if colour else int(round(float(bad[0])))
+        shown = tuple(round(float(v)) for v in bad) if colour else round(float(bad[0]))
         count = int(np.sum(inverse.reshape(-1) == int(np.argmax(worst))))
         raise LeukoInputError(
             f"{name}: mask value {shown} ({count} pixels) is more than {tolerance:g} levels from every class value "
-            f"{sorted(mapping, key=lambda k: mapping[k])}; fix the mask, choose another mask mapping or raise the tolerance"
+            f"{sorted(mapping, key=lambda k: mapping[k])}; fix the mask, choose another mask mapping "
+            "or raise the tolerance"
         )
     return classes[nearest][inverse.reshape(-1)].reshape(values.shape[:2])
 

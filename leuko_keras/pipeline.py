@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,35 @@ def load_examples(
     >>> [e.name for e in examples]  # doctest: +SKIP
     ['cell_0000', 'cell_0001', 'cell_0002']
     """
+    return list(
+        iter_examples(
+            source,
+            scale,
+            split,
+            need_mask,
+            synthetic_count,
+            synthetic_size,
+            seed,
+            fractions,
+            split_file,
+            **discover_options,
+        )
+    )
+
+
+def iter_examples(
+    source: str | os.PathLike | None = None,
+    scale: int = 4,
+    split: str = "test",
+    need_mask: bool = False,
+    synthetic_count: int = 48,
+    synthetic_size: int = 256,
+    seed: int = 0,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    split_file: str | os.PathLike | None = None,
+    **discover_options: Any,
+) -> Iterator[Any]:
+    """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once)."""
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
 
@@ -85,19 +114,20 @@ def load_examples(
         cells = _synthetic_cells(synthetic_count, synthetic_size, seed)
         width = max(4, len(str(synthetic_count - 1)))
         names = {f"cell_{i:0{width}d}": cell for i, cell in enumerate(cells)}
-        return [
-            make_example(name, names[name].rgb.astype(np.float64) / 255.0, names[name].labels, scale)
-            for name in pick(list(names))
-        ]
+        for name in pick(list(names)):
+            yield make_example(name, names[name].rgb.astype(np.float64) / 255.0, names[name].labels, scale)
+        return
     if _is_h5(source):
         from leuko_keras import h5pack
 
         chosen = pick(h5pack.read_names(source))
-        return h5pack.load(source, scale, names=chosen, need_mask=need_mask)
+        yield from h5pack.iter_examples(source, scale, names=chosen, need_mask=need_mask)
+        return
     samples = pick(discover(source, **discover_options))
     if need_mask:
         require_masks(samples, source)
-    return [load_example(sample, scale, need_mask) for sample in samples]
+    for sample in samples:
+        yield load_example(sample, scale, need_mask)
 
 
 def make_dataset(
@@ -132,14 +162,24 @@ def make_dataset(
         raise LeukoInputError(f"input kind {input_kind!r} is unknown; use lr or bicubic")
     if size is not None and (size % scale or size < 8 * scale):
         raise LeukoInputError(f"training size {size} must be a multiple of the scale {scale} and >= {8 * scale}")
-    examples = load_examples(
-        source, scale, split, need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, **discover_options
+    examples = iter_examples(
+        source,
+        scale,
+        split,
+        need_mask,
+        synthetic_count,
+        synthetic_size,
+        seed,
+        fractions,
+        split_file,
+        **discover_options,
     )
-    if not examples:
+    # Streamed: only the training-size arrays are kept, not every full-size example.
+    arrays = [prepare_arrays(ex, scale, size, input_kind, need_mask) for ex in examples]
+    if not arrays:
         raise LeukoInputError(
             f"{source or 'synthetic set'}: the {split} split is empty; add images or change the split fractions/file"
         )
-    arrays = [prepare_arrays(ex, scale, size, input_kind, need_mask) for ex in examples]
     shapes = {a[1].shape for a in arrays}
     if len(shapes) == 1:
         stacked = tuple(np.stack([a[i] for a in arrays]) for i in range(3 if need_mask else 2))
@@ -148,7 +188,7 @@ def make_dataset(
         if batch_size != 1:
             raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
         ds = _ragged_dataset(arrays, need_mask, input_kind, scale)
-    ds = ds.cache()
+    # The prepared arrays are the cache: held in memory once, so no .cache() copy.
     if shuffle:
         ds = ds.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
     if augment:

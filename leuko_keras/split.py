@@ -65,13 +65,17 @@ def split_samples(
 
 def _counts(total: int, fractions: Sequence[float]) -> tuple[int, int, int]:
     if len(fractions) != 3 or any(f < 0 for f in fractions) or sum(fractions) <= 0:
-        raise LeukoInputError(f"split fractions {tuple(fractions)} must be three non-negative numbers (train, val, test)")
+        raise LeukoInputError(
+            f"split fractions {tuple(fractions)} must be three non-negative numbers (train, val, test)"
+        )
     if all(float(f).is_integer() for f in fractions) and sum(fractions) > 1:
         if sum(fractions) != total:
-            raise LeukoInputError(f"split counts {tuple(fractions)} add up to {sum(fractions)} but there are {total} samples")
+            raise LeukoInputError(
+                f"split counts {tuple(fractions)} add up to {sum(fractions)} but there are {total} samples"
+            )
         return tuple(int(f) for f in fractions)  # type: ignore[return-value]
     share = np.asarray(fractions, dtype=np.float64) / float(sum(fractions))
-    val, test = (int(round(total * s)) for s in share[1:])
+    val, test = (round(float(total * s)) for s in share[1:])
     if total >= 3:
         val = max(val, 1) if share[1] > 0 else 0
         test = max(test, 1) if share[2] > 0 else 0

@@ -106,7 +106,7 @@ def test_imresize_keeps_constants_and_interior_ramps(scale):
     out = imresize(ramp, scale)
     x = np.arange(1, out.shape[1] + 1)
     u = x / scale + 0.5 * (1 - 1 / scale) - 1  # 0-based source position
-    margin = int(math.ceil(3 * max(scale, 1)))  # kernel reach, in output pixels
+    margin = math.ceil(3 * max(scale, 1))  # kernel reach, in output pixels
     inner = slice(margin, out.shape[1] - margin)
     np.testing.assert_allclose(out[0, inner], u[inner], atol=1e-9)
 

@@ -79,7 +79,7 @@ def test_labelme_layout_and_images_without_masks(tmp_path):
     assert samples["lm"].mask_kind == "labelme" and samples["bare"].mask_path is None
     example = load_example(samples["lm"], 2, need_mask=True)
     assert example.labels.shape == (40, 48) and (example.labels == 2).sum() > 50
-    with pytest.raises(LeukoInputError, match="bare.png: no parsing map"):
+    with pytest.raises(LeukoInputError, match=r"bare\.png: no parsing map"):
         require_masks(list(samples.values()), tmp_path)
     with pytest.raises(LeukoInputError, match="no parsing map"):
         load_example(samples["bare"], 2, need_mask=True)
@@ -154,7 +154,7 @@ def test_seeded_split_is_deterministic_disjoint_and_complete():
     names = [f"n{i:03d}" for i in range(863)]
     parts = split_samples(names, seed=5, fractions=(759, 52, 52))
     assert [len(parts[k]) for k in ("train", "val", "test")] == [759, 52, 52]
-    assert sorted(sum(parts.values(), [])) == names
+    assert sorted(n for part in parts.values() for n in part) == names
     assert parts == split_samples(list(reversed(names)), seed=5, fractions=(759, 52, 52))
     assert parts["test"] != split_samples(names, seed=6, fractions=(759, 52, 52))["test"]
     small = split_samples(names[:5], seed=0)

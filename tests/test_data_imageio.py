@@ -107,7 +107,10 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         "gif": tmp_path / "anim.gif",
         "cmyk": tmp_path / "cmyk.jpg",
         "missing": tmp_path / "missing.png",
+        "truncated png16": tmp_path / "trunc16.png",
     }
+    write_image(tmp_path / "c16.png", RNG.random((12, 10, 3)), bit_depth=16)
+    files["truncated png16"].write_bytes((tmp_path / "c16.png").read_bytes()[:200])
     files["empty"].write_bytes(b"")
     files["truncated png"].write_bytes(data[: len(data) // 2])
     files["truncated jpeg"].write_bytes((tmp_path / "good.jpg").read_bytes()[:300])
@@ -127,6 +130,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         ("gif", "GIF"),
         ("cmyk", "CMYK"),
         ("missing", "no such file"),
+        ("truncated png16", "truncated"),
     ],
 )
 def test_bad_files_raise_one_line_errors_naming_the_file(tmp_path, kind, hint):
@@ -144,4 +148,4 @@ def test_bad_files_raise_one_line_errors_naming_the_file(tmp_path, kind, hint):
 def test_real_shared_bmp(wbc_dir):
     image = read_image(wbc_dir / "cellavision" / "001.bmp")
     assert image.pixels.shape == (300, 300, 3) and image.bit_depth == 8
-    assert image.pixels.dtype == np.float64 and 0 <= image.pixels.min() and image.pixels.max() <= 1
+    assert image.pixels.dtype == np.float64 and image.pixels.min() >= 0 and image.pixels.max() <= 1

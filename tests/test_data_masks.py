@@ -121,5 +121,5 @@ def test_labelme_configurable_labels_and_errors(tmp_path):
     with pytest.raises(LeukoInputError, match="12x10"):
         read_labelme(path, (20, 20), labels={"kern": 2, "plasma": 1})
     (tmp_path / "c.json").write_text("{not json")
-    with pytest.raises(LeukoInputError, match="c.json"):
+    with pytest.raises(LeukoInputError, match=r"c\.json"):
         read_labelme(tmp_path / "c.json", (10, 12))

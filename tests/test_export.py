@@ -243,12 +243,16 @@ def test_bad_input_size(tiny_model_file: Path, existing_export: Path, size: int)
 def test_empty_representative_folder(tiny_model_file: Path, tmp_path: Path, existing_export: Path) -> None:
     empty = tmp_path / "frames"
     empty.mkdir()
-    result = _cli([tiny_model_file, "--out", existing_export, "--tflite", "--quantize", "int8", "--representative", empty])
+    result = _cli(
+        [tiny_model_file, "--out", existing_export, "--tflite", "--quantize", "int8", "--representative", empty]
+    )
     _assert_one_line_error(result, str(empty), "no images")
     _assert_untouched(existing_export)
 
 
-def test_too_few_representative_crops(tiny_model_file: Path, tmp_path: Path, existing_export: Path, synth_dir: Path) -> None:
+def test_too_few_representative_crops(
+    tiny_model_file: Path, tmp_path: Path, existing_export: Path, synth_dir: Path
+) -> None:
     frames = tmp_path / "frames"
     frames.mkdir()
     for source in sorted(synth_dir.glob("cell_*[0-9].png"))[:2]:

@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO))
 from export import _imresize, _io, _tiles, _ycbcr  # noqa: E402
 from leuko_keras import color, imresize, masks  # noqa: E402
 from leuko_keras.metrics import psnr  # noqa: E402
+
 TILE = 16  # LR tile of the test artifact: 64x64 HR at x4
 
 
@@ -64,7 +65,7 @@ def test_tiling_is_exact_for_a_local_model() -> None:
         up = np.kron(lr, np.ones((3, 3)))
         return up * 2.0, np.stack([up, 1 - up, up * up], axis=-1)
 
-    lr = np.random.default_rng(1).random((37, 50))
+    lr = np.random.default_rng(1).random((37, 50)).astype(np.float32)
     sr, probs = _tiles.run_tiled(pointwise, lr, tile=16, scale=3, overlap=4, align=2)
     whole_sr, whole_probs = pointwise(lr)
     np.testing.assert_allclose(sr, whole_sr, atol=1e-12)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -24,8 +25,8 @@ def _scales(text: str) -> tuple[int, ...]:
 
 
 def pack(
-    data: Path = typer.Argument(..., help="Data folder (images with or without parsing maps)."),
-    out: Path = typer.Argument(..., help="Output .h5 file (written atomically)."),
+    data: Annotated[Path, typer.Argument(help="Data folder (images with or without parsing maps).")],
+    out: Annotated[Path, typer.Argument(help="Output .h5 file (written atomically).")],
     scales: str = typer.Option("2,3,4,8", help="Scales to precompute LR images for, comma separated."),
     layout: str = typer.Option("auto", help="auto, images_masks, suffix, stem, labelme or none."),
     mask_mapping: str = typer.Option("auto", help="grey (0/128/255), paper (black/red/blue), auto or V=C pairs."),
@@ -53,7 +54,7 @@ def pack(
 
 
 def synth(
-    out: Path = typer.Argument(..., help="Output folder (new or empty)."),
+    out: Annotated[Path, typer.Argument(help="Output folder (new or empty).")],
     count: int = typer.Option(48, help="Number of cells."),
     size: int = typer.Option(256, help="Side of each square crop in pixels."),
     seed: int = typer.Option(0, help="Random seed (same seed, same cells)."),

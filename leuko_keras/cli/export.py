@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -19,21 +20,21 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def export(
-    model: Path = typer.Argument(..., help="Run folder (best.keras + config.json) or a .keras file."),
-    out: Path = typer.Option(..., "--out", help="Export folder (replaced atomically when complete)."),
-    tflite: bool = typer.Option(False, "--tflite", help="Also write parity-gated TFLite artifacts."),
-    quantize: str = typer.Option("fp32,fp16,dynamic,int8", "--quantize", help="TFLite quantizations, comma-separated."),
-    input_size: int = typer.Option(224, "--input-size", help="Fixed HR output size; LR input = size / scale."),
-    representative: Path | None = typer.Option(
-        None, "--representative", help="Folder of LR images for int8 calibration (default: training data)."
-    ),
-    data: Path | None = typer.Option(
-        None, "--data", help="Folder or .h5 for held-out parity images (default: the run's data)."
-    ),
-    parity_images: int = typer.Option(8, "--parity-images", help="Held-out images for the parity gate."),
-    force: bool = typer.Option(False, "--force", help="Keep artifacts that fail their parity gate (with a warning)."),
+    model: Annotated[Path, typer.Argument(help="Run folder (best.keras + config.json) or a .keras file.")],
+    out: Annotated[Path, typer.Option("--out", help="Export folder (replaced atomically when complete).")],
+    tflite: Annotated[bool, typer.Option("--tflite", help="Also write parity-gated TFLite artifacts.")] = False,
+    quantize: Annotated[str, typer.Option(help="TFLite quantizations, comma-separated.")] = "fp32,fp16,dynamic,int8",
+    input_size: Annotated[int, typer.Option(help="Fixed HR output size; LR input = size / scale.")] = 224,
+    representative: Annotated[
+        Path | None, typer.Option(help="Folder of LR images for int8 calibration (default: training data).")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Folder or .h5 for held-out parity images (default: the run's data).")
+    ] = None,
+    parity_images: Annotated[int, typer.Option(help="Held-out images for the parity gate.")] = 8,
+    force: Annotated[bool, typer.Option(help="Keep artifacts that fail their parity gate (with a warning).")] = False,
 ) -> None:
-    """Export a trained model for deployment: SavedModel, TFLite (fp32/fp16/dynamic/int8), metadata.json, parity.json.
+    """Export a trained model: SavedModel, TFLite (fp32/fp16/dynamic/int8), metadata.json, parity.json.
 
     Example: leuko-keras export runs/gp_x4 --out exports/gp_x4 --tflite --quantize fp32,int8
     """

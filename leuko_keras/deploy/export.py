@@ -29,7 +29,13 @@ from leuko_keras.deploy import metadata as meta
 from leuko_keras.deploy import parity
 from leuko_keras.deploy.representative import DEFAULT_COUNT, representative_crops
 from leuko_keras.deploy.savedmodel import check_ours, float32_model, write_savedmodel
-from leuko_keras.deploy.tflite import DESCRIPTIONS, QUANTIZATIONS, check_builtin_only, convert_savedmodel, embed_metadata
+from leuko_keras.deploy.tflite import (
+    DESCRIPTIONS,
+    QUANTIZATIONS,
+    check_builtin_only,
+    convert_savedmodel,
+    embed_metadata,
+)
 from leuko_keras.errors import LeukoInputError
 
 DEFAULT_INPUT_SIZE = 224
@@ -67,10 +73,10 @@ def artifact_name(quantization: str) -> str:
 def check_input_size(input_size: int, scale: int, hr_multiple: int) -> None:
     """Refuse an HR input size the scale or the U-Net cannot use.
 
-    >>> check_input_size(100, 4, 16)
+    >>> check_input_size(100, 4, 16)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    leuko_keras.errors.LeukoInputError: --input-size 100: must be divisible by the scale 4 and by 16 (the U-Net's pooling); try 96 or 112
+    leuko_keras.errors.LeukoInputError: --input-size 100: must be divisible by the scale 4 and by 16 ...; try 96 or 112
     """
     step = hr_multiple * scale // np.gcd(hr_multiple, scale)
     if input_size <= 0 or input_size % scale or input_size % hr_multiple:
@@ -136,7 +142,9 @@ def export_model(
     if quantizations:
         pairs, split = parity.heldout_pairs(facts.data, facts.scale, lr_size, parity_images)
         if not pairs:
-            raise LeukoInputError(f"{facts.data or 'synthetic set'}: no held-out images for the parity gate; pass --data")
+            raise LeukoInputError(
+                f"{facts.data or 'synthetic set'}: no held-out images for the parity gate; pass --data"
+            )
 
     artifacts: dict[str, dict[str, Any]] = {}
     failed: dict[str, str] = {}

@@ -31,10 +31,10 @@ OUTPUT_NAMES = {"sr": "sr", "mask": "parsing_map"}
 def check_ours(model: Any, path: str | os.PathLike) -> None:
     """Refuse a model that does not follow the leuko-keras contract (one Y input, dict output with ``sr``).
 
-    >>> check_ours(object(), "x.keras")
+    >>> check_ours(object(), "x.keras")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    leuko_keras.errors.LeukoInputError: x.keras: not a Keras model; export a leuko-keras model (a run folder or its best.keras)
+    leuko_keras.errors.LeukoInputError: x.keras: not a Keras model; export a leuko-keras model ...
     """
     fix = "export a leuko-keras model (a run folder or its best.keras)"
     if not isinstance(model, keras.Model):
@@ -47,7 +47,9 @@ def check_ours(model: Any, path: str | os.PathLike) -> None:
     if not isinstance(outputs, dict) or "sr" not in outputs:
         raise LeukoInputError(f"{path}: its outputs are not a dict with 'sr' (a leuko-keras model); {fix}")
     if tuple(outputs["sr"].shape[-1:]) != (1,):
-        raise LeukoInputError(f"{path}: its 'sr' output has shape {tuple(outputs['sr'].shape)}, not (B, H, W, 1); {fix}")
+        raise LeukoInputError(
+            f"{path}: its 'sr' output has shape {tuple(outputs['sr'].shape)}, not (B, H, W, 1); {fix}"
+        )
 
 
 def float32_model(model: keras.Model) -> keras.Model:

@@ -148,13 +148,20 @@ def embed_metadata(tflite_model: bytes, payload: dict[str, Any]) -> bytes:
     from tensorflow.lite.python import schema_py_generated as schema
 
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite_model))
+    kept = []
+    for entry in model.metadata or []:
+        if _entry_name(entry) == METADATA_NAME:
+            model.buffers[entry.buffer].data = None  # replaced, not duplicated
+        else:
+            kept.append(entry)
+    model.metadata = kept
     buffer = schema.BufferT()
     buffer.data = np.frombuffer(json.dumps(payload, sort_keys=True).encode("utf-8"), dtype=np.uint8)
     model.buffers.append(buffer)
     entry = schema.MetadataT()
     entry.name = METADATA_NAME
     entry.buffer = len(model.buffers) - 1
-    model.metadata = [*(model.metadata or []), entry]
+    model.metadata.append(entry)
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
@@ -162,7 +169,10 @@ def read_metadata(tflite_model: bytes) -> dict[str, Any] | None:
     """The ``leuko_keras`` metadata embedded by :func:`embed_metadata`, or None."""
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite_model))
     for entry in model.metadata or []:
-        name = entry.name.decode() if isinstance(entry.name, bytes) else entry.name
-        if name == METADATA_NAME:
+        if _entry_name(entry) == METADATA_NAME:
             return json.loads(bytes(model.buffers[entry.buffer].data).decode("utf-8"))
     return None
+
+
+def _entry_name(entry: Any) -> str:
+    return entry.name.decode() if isinstance(entry.name, bytes) else str(entry.name)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leuko_keras.synth.shapes import capsule, fractal_noise, grid, polar_blob
+from leuko_keras.synth.shapes import capsule, grid, polar_blob
 
 CELL_TYPES: tuple[str, ...] = ("neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte")
 
@@ -47,7 +47,8 @@ def draw_leukocyte(cell_type: str, size: int, px_per_um: float, rng: np.random.G
     yy, xx = grid(size)
     lo, hi = _DIAMETER_UM[cell_type]
     radius = 0.5 * rng.uniform(lo, hi) * px_per_um
-    radius = min(radius, 0.4 * size)  # keep the whole cell in the crop
+    # Outlines reach ~1.3x the radius (aspect, wobble, ruffles): cap it so the cell fits in the crop.
+    radius = min(radius, (0.5 * size - 4.0) / 1.35)
     jitter = 0.06 * size
     cy, cx = size / 2 + rng.uniform(-jitter, jitter), size / 2 + rng.uniform(-jitter, jitter)
     rough = {"monocyte": 0.05, "basophil": 0.035}.get(cell_type, 0.025)
@@ -64,11 +65,10 @@ def draw_leukocyte(cell_type: str, size: int, px_per_um: float, rng: np.random.G
         aspect=aspect,
         angle=rng.uniform(0, np.pi),
         margin=4.0,
+        # Membrane ruffles: sub-micrometre edge detail for super-resolution to restore.
+        ruffle_px=min(0.05 * px_per_um, 0.6),
     )
-    # Membrane ruffles below the harmonics' scale: sub-micrometre edge detail for super-resolution.
-    # Clipped to +-2.5 px so the -4 px filler outside the computed window can never turn inside.
-    ruffle = np.clip(fractal_noise(size, rng, 0.7 * px_per_um, octaves=2, gain=0.5), -2.5, 2.5)
-    outline = outline + min(0.12 * px_per_um, 1.2) * ruffle
+    outline, (cy, cx) = _keep_inside(outline, cy, cx)
     maker = {
         "neutrophil": _lobed_nucleus,
         "eosinophil": _lobed_nucleus,
@@ -82,7 +82,39 @@ def draw_leukocyte(cell_type: str, size: int, px_per_um: float, rng: np.random.G
     # 1.6 px, not 1: the fields are only approximately Euclidean (squashed ellipses, wobble).
     rim = max(1.6, (0.25 if cell_type == "lymphocyte" else 0.6) * px_per_um)
     nucleus = np.minimum(nucleus, outline - rim)
+    # Where the approximate distances still let the nucleus reach the edge, push it back one pixel.
+    inside = outline > 0
+    core = inside.copy()
+    core[1:] &= inside[:-1]
+    core[:-1] &= inside[1:]
+    core[:, 1:] &= inside[:, :-1]
+    core[:, :-1] &= inside[:, 1:]
+    nucleus = np.where(core, nucleus, np.minimum(nucleus, -0.5))
     return Leukocyte(cell_type, outline, nucleus, (cy, cx), radius)
+
+
+def _keep_inside(field: np.ndarray, cy: float, cx: float, pad: int = 2) -> tuple[np.ndarray, tuple[float, float]]:
+    """Shift a cell outline by whole pixels so it stays ``pad`` px clear of the crop border."""
+    ys, xs = np.nonzero(field > -1.0)
+    n = field.shape[0]
+    shift = []
+    for lo, hi in ((ys.min(), ys.max()), (xs.min(), xs.max())):
+        shift.append(int(pad - lo) if lo < pad else int(n - 1 - pad - hi) if hi > n - 1 - pad else 0)
+    dy, dx = shift
+    if dy == 0 and dx == 0:
+        return field, (cy, cx)
+    moved = np.roll(field, (dy, dx), axis=(0, 1))
+    # Rows and columns wrapped round from the far side were far outside the cell: make them plain outside.
+    far = float(field.min())
+    if dy > 0:
+        moved[:dy] = far
+    elif dy < 0:
+        moved[dy:] = far
+    if dx > 0:
+        moved[:, :dx] = far
+    elif dx < 0:
+        moved[:, dx:] = far
+    return moved, (cy + dy, cx + dx)
 
 
 def _lobed_nucleus(cell_type, yy, xx, cy, cx, radius, ppu, rng) -> np.ndarray:
@@ -127,7 +159,7 @@ def _lobed_nucleus(cell_type, yy, xx, cy, cx, radius, ppu, rng) -> np.ndarray:
 def _lobe_path(n_lobes: int, lobe_r: float, radius: float, rng: np.random.Generator) -> list[tuple[float, float]]:
     """Lobe centres along a curling path (the horseshoe-to-rosette shapes of segmented nuclei)."""
     # Lobes nearly touch and the chain curls, so the nucleus reads as one segmented mass, not a string.
-    step = lobe_r * rng.uniform(1.7, 2.2)
+    step = lobe_r * rng.uniform(1.85, 2.3)
     heading = rng.uniform(0, 2 * np.pi)
     turn = rng.choice([-1.0, 1.0]) * rng.uniform(0.7, 1.3)
     pts = [(0.0, 0.0)]

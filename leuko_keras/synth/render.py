@@ -81,37 +81,37 @@ def _optical_density(
 
 
 def _granules(kind, size, rng, inside, cyto_region, ppu) -> tuple[str, np.ndarray] | None:
-    """Granule layer of each type; sizes from atlas values (um)."""
+    """Granule layer of each type; granule sizes from atlas values (um)."""
     area_cyto = float(cyto_region.sum())
     area_cell = float(inside.sum())
     if kind == "eosinophil":
-        r = 0.32 * ppu
-        n = int(1.1 * area_cyto / (np.pi * r * r))
-        return "granule_eosinophil", granules(size, rng, cyto_region, n, r, crisp=7.0) * 0.95
+        # Large uniform granules packed edge to edge, lying over the nucleus's rim a little.
+        r = rng.uniform(0.28, 0.36) * ppu
+        n = int(rng.uniform(0.8, 1.0) * area_cyto / (0.866 * (2.15 * r) ** 2))
+        return "granule_eosinophil", granules(size, rng, cyto_region, n, r, size_spread=0.12, packed=True)
     if kind == "basophil":
-        # Granules cover the nucleus too: that is what hides a basophil's nucleus.
-        r = 0.42 * ppu
-        n = int(rng.uniform(0.45, 0.8) * area_cell / (np.pi * r * r))
-        return "granule_basophil", granules(size, rng, inside, n, r, crisp=5.0, size_spread=0.4) * 1.2
+        # Coarse granules of uneven size over nucleus and cytoplasm: that is what hides the nucleus.
+        r = rng.uniform(0.32, 0.45) * ppu
+        n = int(rng.uniform(0.35, 0.6) * area_cell / (np.pi * r * r))
+        return "granule_basophil", granules(size, rng, inside, n, r, size_spread=0.35) * 1.2
     if kind == "neutrophil":
-        r = max(0.6, 0.16 * ppu)
-        n = int(0.5 * area_cyto / (np.pi * r * r))
-        return "granule_neutrophil", granules(size, rng, cyto_region, n, r, crisp=4.0) * 0.3
+        r = max(0.6, 0.14 * ppu)
+        n = int(0.35 * area_cyto / (np.pi * r * r))
+        return "granule_neutrophil", granules(size, rng, cyto_region, n, r, size_spread=0.3) * 0.3
     if kind == "lymphocyte" and rng.random() < 0.35:
         r = max(0.6, 0.2 * ppu)
         return "granule_neutrophil", granules(size, rng, cyto_region, int(rng.integers(3, 12)), r) * 0.9
     if kind == "monocyte":
-        r = max(0.6, 0.14 * ppu)
-        n = int(0.25 * area_cyto / (np.pi * r * r))
-        return "granule_neutrophil", granules(size, rng, cyto_region, n, r, crisp=3.0) * 0.3
+        r = max(0.6, 0.12 * ppu)
+        n = int(0.2 * area_cyto / (np.pi * r * r))
+        return "granule_neutrophil", granules(size, rng, cyto_region, n, r, size_spread=0.3) * 0.25
     return None
 
 
 def _vacuoles(size: int, rng: np.random.Generator, region: np.ndarray, ppu: float) -> np.ndarray:
     """Pale round vacuoles (0..~0.8 loss of density) in monocyte cytoplasm."""
-    n = int(rng.integers(0, 7))
-    r = rng.uniform(0.3, 0.6) * ppu
-    return 0.8 * granules(size, rng, region, n * 2, r, crisp=8.0)
+    n = int(rng.integers(0, 9))
+    return 0.8 * granules(size, rng, region, n, rng.uniform(0.25, 0.5) * ppu, size_spread=0.3)
 
 
 def _camera_noise(img: np.ndarray, stain: Stain, rng: np.random.Generator) -> np.ndarray:

@@ -36,23 +36,33 @@ def polar_blob(
     aspect: float = 1.0,
     angle: float = 0.0,
     margin: float | None = None,
+    ruffle_px: float = 0.0,
 ) -> np.ndarray:
     """Star-shaped blob: an ellipse whose radius wobbles with random Fourier harmonics.
 
     ``roughness`` is the relative amplitude of the lowest harmonic; higher ones
-    fall off as 1/k so outlines are smooth with a little fine detail. With
+    fall off as 1/k so outlines are smooth. ``ruffle_px`` adds fine edge detail
+    (harmonics up to 3x higher, about that many pixels rms); the outline stays
+    star-shaped, so the blob is always one piece without holes. With
     ``margin``, the field is computed only within ``margin`` px of the blob
     (much faster for small shapes) and is ``-margin`` farther out.
     """
     wobble_table = None
     bound = 1.0
-    if roughness > 0:
+    if roughness > 0 or ruffle_px > 0:
         # The wobble depends on the angle only: tabulate it once, then look it up per pixel.
         theta = np.linspace(-np.pi, np.pi, _TABLE + 1, dtype=np.float32)
         wobble_table = np.ones_like(theta)
         for k in range(2, harmonics + 2):
             amp = roughness * rng.normal(0, 1) * 2.0 / k
             wobble_table += amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
+        if ruffle_px > 0:
+            extra = np.arange(harmonics + 2, 3 * harmonics + 2)
+            # Amplitudes fall as 1/k: edges keep a gentle slope (the field stays close to a distance).
+            weights = (harmonics + 2) / extra
+            amps = rng.normal(0, 1, len(extra)) * weights * (ruffle_px / radius) * np.sqrt(2.0 / np.sum(weights**2))
+            for k, amp in zip(extra, amps, strict=True):
+                wobble_table += amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
         bound = float(wobble_table.max())
     out = None
     if margin is not None:

@@ -60,7 +60,7 @@ def make_callbacks(
     items += [HistoryWriter(run, plot=chief), checkpoint]
     if budget is not None:
         items.append(budget)
-    if chief and config.verbose:
+    if chief:
         budget_seconds = config.time_budget_minutes * 60 if config.time_budget_minutes else None
         items.append(EtaLine(config.epochs, budget_seconds, printer=printer))
     if chief and config.tensorboard:

@@ -1,0 +1,219 @@
+"""`fit` end to end on a tiny model and tiny in-memory data (machinery: run folder, resume, NaN, seeds, budget).
+
+The hooks below are also imported by the subprocess drivers of test_fit_kill.py and
+test_distributed.py; they stand in for the registry model and the data pipeline, so
+these tests exercise the training machinery in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from leuko_keras.training import FitConfig, FitHooks, fit, resume_config
+
+SCALE = 2
+SIZE = 16
+
+
+def tiny_model(config):
+    import keras
+
+    lr = keras.Input((None, None, 1), name="lr")
+    up = keras.layers.UpSampling2D(config.scale, interpolation="bilinear", name="up")(lr)
+    h = keras.layers.Conv2D(4, 3, padding="same", activation="tanh", name="body")(up)
+    sr = keras.layers.Add(name="sr", dtype="float32")([up, keras.layers.Conv2D(1, 3, padding="same", name="res")(h)])
+    mask = keras.layers.Conv2D(3, 1, activation="softmax", name="mask", dtype="float32")(h)
+    return keras.Model(lr, {"sr": sr, "mask": mask}, name=f"tiny_x{config.scale}")
+
+
+def tiny_compile(model, config):
+    import keras
+
+    from leuko_keras.keras_metrics import PSNRY
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
+        loss={"sr": "mae", "mask": "categorical_crossentropy"},
+        loss_weights={"sr": 1.0, "mask": config.lambda_map},
+        metrics={"sr": [PSNRY(crop=config.scale)]},
+        jit_compile=False,  # XLA compile time would dominate these tiny runs
+    )
+    return model
+
+
+def _pairs(count: int, size: int, scale: int, seed: int, nan_from: int | None = None):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    hr = np.stack(
+        [0.5 + 0.3 * np.sin(6 * xx * rng.uniform(0.5, 2) + rng.uniform(0, 6)) * np.cos(5 * yy) for _ in range(count)]
+    ).astype("float32")[..., None]
+    lr = hr.reshape(count, size // scale, scale, size // scale, scale, 1).mean(axis=(2, 4))
+    labels = (hr[..., 0] > 0.5).astype("int64") + (hr[..., 0] > 0.7)
+    if nan_from is not None:
+        lr[nan_from:] = np.nan
+    return lr, hr, np.eye(3, dtype="float32")[labels]
+
+
+def tiny_dataset(config, split, need_mask, nan_from=None, count=None):
+    import tensorflow as tf
+
+    count = count or (8 if split == "train" else 4)
+    lr, hr, onehot = _pairs(count, config.size, config.scale, seed=0 if split == "train" else 1, nan_from=nan_from)
+    ds = tf.data.Dataset.from_tensor_slices((lr, {"sr": hr, "mask": onehot})).batch(config.batch_size)
+    return ds.repeat() if split == "train" and config.steps_per_epoch else ds
+
+
+def tiny_examples(config, split):
+    lr, hr, onehot = _pairs(2, 32, config.scale, seed=5)
+    return [SimpleNamespace(hr_y=h[..., 0], lr_y=l[..., 0], labels=o.argmax(-1)) for l, h, o in zip(lr, hr, onehot)]
+
+
+def hooks(**changes) -> FitHooks:
+    import keras
+
+    base = {
+        "build_model": tiny_model,
+        "compile_model": tiny_compile,
+        "make_dataset": tiny_dataset,
+        "load_examples": tiny_examples,
+        "load_model": lambda path: keras.models.load_model(path),
+    }
+    base.update(changes)
+    return FitHooks(**base)
+
+
+def tiny_config(out, **changes) -> FitConfig:
+    settings = {
+        "out": str(out),
+        "model": "tiny",
+        "scale": SCALE,
+        "size": SIZE,
+        "batch_size": 4,
+        "epochs": 2,
+        "steps_per_epoch": 2,
+        "learning_rate": 1e-3,
+        "verbose": 0,
+        "tensorboard": False,
+    }
+    settings.update(changes)
+    return FitConfig(**settings)
+
+
+def weights_of(path):
+    import keras
+
+    return [np.asarray(w) for w in keras.models.load_model(path, compile=False).get_weights()]
+
+
+# ---------------------------------------------------------------------------------------------
+def test_run_folder_is_self_describing(tmp_path):
+    lines: list[str] = []
+    result = fit(tiny_config(tmp_path / "run", epochs=3, tensorboard=True), hooks(), printer=lines.append)
+    run = tmp_path / "run"
+    assert result.status == "completed" and result.epochs_completed == 3
+    for name in ("config.json", "best.keras", "last.keras", "history.csv", "curves.png", "summary.json"):
+        assert (run / name).is_file(), name
+    assert any((run / "logs").rglob("*tfevents*")), "TensorBoard wrote no event file"
+
+    config = json.loads((run / "config.json").read_text())
+    assert config["settings"]["learning_rate"] == 1e-3 and config["scale"] == SCALE
+    assert {"protocol", "data", "versions"} <= set(config)
+    assert config["protocol"]["peak"] == 255 and "fingerprint" in config["data"]
+    assert {"tensorflow", "keras", "leuko_keras"} <= set(config["versions"])
+
+    import csv
+
+    rows = list(csv.DictReader((run / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    assert "val_sr_psnr_y" in rows[0] and "loss" in rows[0]
+    # best.keras is the epoch with the highest validation PSNR in the history.
+    psnrs = [float(r["val_sr_psnr_y"]) for r in rows]
+    assert result.best_epoch == int(np.argmax(psnrs)) + 1
+    assert math.isclose(result.best_value, max(psnrs), rel_tol=1e-5)
+
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["images"] == 2 and summary["bicubic"]["psnr"] > 10
+    assert summary["model"]["psnr"] is not None and "dice" in summary["model"]
+    table = "\n".join(lines)
+    assert "bicubic" in table and "Protocol:" in table and "ETA" in table
+
+
+def test_same_seed_same_weights_other_seed_differs(tmp_path):
+    fit(tiny_config(tmp_path / "a", seed=7), hooks())
+    fit(tiny_config(tmp_path / "b", seed=7), hooks())
+    fit(tiny_config(tmp_path / "c", seed=8), hooks())
+    a, b, c = (weights_of(tmp_path / name / "last.keras") for name in "abc")
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
+
+
+def test_nan_loss_stops_and_keeps_last_good_model(tmp_path):
+    # Batches 0-1 are fine (epoch 1), batch 2 (first of epoch 2) holds NaN inputs.
+    nan_data = hooks(make_dataset=_nan_dataset)
+    result = fit(tiny_config(tmp_path / "run", epochs=3), nan_data)
+    assert result.status == "diverged"
+    assert "nan" in result.message.lower() and "epoch 2" in result.message and "last.keras" in result.message
+    assert result.epochs_completed == 1
+    assert all(np.isfinite(w).all() for w in weights_of(tmp_path / "run" / "last.keras"))
+    meta = json.loads((tmp_path / "run" / "backup" / "training_metadata.json").read_text())
+    assert meta["epoch"] == 1  # the bad epoch never counted as completed
+
+
+def _nan_dataset(config, split, need_mask):
+    if split != "train":
+        return tiny_dataset(config, split, need_mask)
+    return tiny_dataset(config, split, need_mask, nan_from=8, count=12)
+
+
+def test_time_budget_stops_cleanly_and_resume_continues(tmp_path):
+    result = fit(tiny_config(tmp_path / "run", epochs=50, time_budget_minutes=1e-6), hooks())
+    assert result.status == "time_budget" and result.epochs_completed == 1
+    assert (tmp_path / "run" / "best.keras").is_file() and "--resume" in result.message
+    again = fit(resume_config(tmp_path / "run", epochs=3, time_budget_minutes=60), hooks())
+    assert again.status == "completed" and again.epochs_completed == 3
+    import csv
+
+    rows = list(csv.DictReader((tmp_path / "run" / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    stored = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert len(stored["resumed"]) == 1
+
+
+def test_lr_decay_halves_on_schedule(tmp_path):
+    fit(tiny_config(tmp_path / "run", epochs=3, lr_decay=True, lr_decay_every=1), hooks())
+    import csv
+
+    rates = [float(r["learning_rate"]) for r in csv.DictReader((tmp_path / "run" / "history.csv").open())]
+    assert rates == pytest.approx([1e-3, 5e-4, 2.5e-4])
+
+
+def test_existing_run_needs_resume_or_overwrite(tmp_path):
+    from leuko_keras.errors import LeukoInputError
+
+    fit(tiny_config(tmp_path / "run", epochs=1), hooks())
+    with pytest.raises(LeukoInputError, match="--resume"):
+        fit(tiny_config(tmp_path / "run", epochs=1), hooks())
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    result = fit(tiny_config(tmp_path / "run", epochs=1, overwrite=True, seed=3), hooks())
+    assert result.status == "completed" and (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_disk_full_is_refused_before_training(tmp_path, monkeypatch):
+    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.training import runfolder
+
+    monkeypatch.setattr(runfolder.shutil, "disk_usage", lambda path: SimpleNamespace(free=1024, total=1, used=1))
+    with pytest.raises(LeukoInputError, match="disk full"):
+        fit(tiny_config(tmp_path / "run"), hooks())
+    assert not (tmp_path / "run" / "last.keras").exists()
+
+
+def test_model_path_is_importable_for_drivers():
+    # The subprocess drivers import this module by path; keep it importable without pytest fixtures.
+    assert Path(__file__).name == "test_fit_tiny.py"
