@@ -51,8 +51,8 @@ def tflite_latency(path: Path, lr: np.ndarray, threads: int, runs: int) -> float
     return median_latency(lambda: runner(lr_y=lr), runs)
 
 
-def briefly_trained_gp(data: str | None, steps: int, scale: int, seed: int = 0):
-    """A GP trained for ``steps`` batches of 8 (224 crops) with the package's losses; random if steps == 0."""
+def briefly_trained_gp(data: str | None, steps: int, scale: int, size: int = 96, seed: int = 0):
+    """A GP trained for ``steps`` batches of 8 ``size`` crops with the package's losses; random if steps == 0."""
     import keras
 
     import leuko_keras  # noqa: F401
@@ -69,12 +69,13 @@ def briefly_trained_gp(data: str | None, steps: int, scale: int, seed: int = 0):
     trained = build_model("gp", scale=scale)
     keras.config.set_dtype_policy("float32")
     compile_model(trained, learning_rate=2e-4)
-    dataset = make_dataset(data, scale=scale, split="train", batch_size=8, size=224).repeat()
+    dataset = make_dataset(data, scale=scale, split="train", batch_size=8, size=size, repeat=True)
     start = time.perf_counter()
     trained.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=2)
     model.set_weights(trained.get_weights())
     seconds = time.perf_counter() - start
-    return model, f"GP trained briefly: {steps} steps of batch 8 on {data or 'the synthetic set'} ({seconds:.0f} s)"
+    where = data or "the synthetic set"
+    return model, f"GP trained briefly: {steps} steps of 8 {size}x{size} crops on {where} ({seconds:.0f} s)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="run folder or .keras to export first")
     parser.add_argument("--data", default=None, help="folder or .h5 for held-out crops (and training)")
     parser.add_argument("--fit-steps", type=int, default=0, help="train a fresh GP this many steps first")
+    parser.add_argument("--fit-size", type=int, default=96, help="HR crop size for --fit-steps")
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--input-size", type=int, default=224)
     parser.add_argument("--runs", type=int, default=15)
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.model:
             source, what = args.model, f"model {args.model}"
         else:
-            model, what = briefly_trained_gp(args.data, args.fit_steps, args.scale)
+            model, what = briefly_trained_gp(args.data, args.fit_steps, args.scale, args.fit_size)
             source = work / "gp.keras"
             model.save(source)
         export_dir = work / "export"

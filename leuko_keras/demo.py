@@ -40,6 +40,7 @@ class DemoPlan:
     export_size: int
     predict_count: int
     scale: int = 4
+    small_models: bool = False  # tiny widths and depths: seconds to build, trace and convert
 
 
 FULL = DemoPlan(
@@ -48,8 +49,12 @@ FULL = DemoPlan(
 )  # fmt: skip
 QUICK = DemoPlan(
     cells=10, cell_size=64, crop=32, batch_size=2, epochs=1, steps_per_epoch=2,
-    minutes_per_model=0.5, export_size=32, predict_count=1,
+    minutes_per_model=0.5, export_size=32, predict_count=1, small_models=True,
 )  # fmt: skip
+SMALL_SETTINGS = {
+    "np": {"filters": 8, "lr_blocks": 1, "decoder_blocks": 1},
+    "gp": {"filters": 8, "lr_blocks": 1, "mask_blocks": 1, "decoder_blocks": 1, "unet_base": 4, "unet_depth": 2},
+}
 
 
 @dataclass
@@ -106,7 +111,7 @@ def run_demo(
             data=str(data),
             epochs=plan.epochs,
             steps_per_epoch=plan.steps_per_epoch,
-            validation_steps=2,
+            model_settings=dict(SMALL_SETTINGS.get(name, {})) if plan.small_models else {},
             size=plan.crop,
             batch_size=plan.batch_size,
             learning_rate=1e-3,  # brief training: the paper's 1e-4 barely moves in a minute

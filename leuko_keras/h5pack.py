@@ -63,13 +63,10 @@ def pack(
     samples = discover(folder, **discover_options)
     if need_mask:
         require_masks(samples, folder)
-    # Read and check everything first: a bad file fails before any output exists.
-    prepared = []
+    # Check everything first: a bad file fails before any output exists. Nothing
+    # is kept (a paper-size set is ~2 GB as floats); the write pass reads again.
     for sample in samples:
-        image = read_image(sample.image_path)
-        check_size(image.pixels.shape, max(scales), str(sample.image_path))
-        labels = load_labels(sample, image.pixels.shape)
-        prepared.append((sample, image, labels))
+        _read(sample, max(scales))
     with atomic_path(out_h5) as tmp, h5py.File(tmp, "w") as h5:
         h5.attrs.update(
             format=FORMAT,
@@ -78,11 +75,12 @@ def pack(
             protocol=json.dumps(PROTOCOL),
             source=str(folder),
             mask_mapping=str(discover_options.get("mask_mapping", "auto")),
-            count=len(prepared),
+            count=len(samples),
         )
-        h5.create_dataset("names", data=[s.name for s, _, _ in prepared], dtype=h5py.string_dtype())
+        h5.create_dataset("names", data=[s.name for s in samples], dtype=h5py.string_dtype())
         group = h5.create_group("samples")
-        for index, (sample, image, labels) in enumerate(prepared):
+        for index, sample in enumerate(samples):
+            image, labels = _read(sample, max(scales))
             levels = 255 if image.bit_depth == 8 else 65535
             dtype = np.uint8 if image.bit_depth == 8 else np.uint16
             entry = group.create_group(f"{index:06d}")
@@ -99,6 +97,12 @@ def pack(
                 lr = make_lr(image.pixels, scale, levels)
                 entry.create_dataset(f"lr_x{scale}", data=np.rint(lr * levels).astype(dtype), compression="gzip")
     return out_h5
+
+
+def _read(sample: Any, largest_scale: int) -> tuple[Any, np.ndarray | None]:
+    image = read_image(sample.image_path)
+    check_size(image.pixels.shape, largest_scale, str(sample.image_path))
+    return image, load_labels(sample, image.pixels.shape)
 
 
 def _open(path: str | os.PathLike):

@@ -35,6 +35,7 @@ from leuko_keras.dataset import Example, discover, load_example, make_example, r
 from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.masks import NUM_CLASSES
+from leuko_keras.split import block_split
 
 INPUT_KINDS = ("lr", "bicubic")
 _SYNTH_CACHE: dict[tuple[int, int, int], list[Any]] = {}
@@ -105,16 +106,18 @@ def iter_examples(
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
 
-    def pick(items: list[Any]) -> list[Any]:
+    def pick(items: list[Any], generated: bool = False) -> list[Any]:
         if split == "all":
             return sorted(items, key=lambda item: item if isinstance(item, str) else item.name)
-        return split_samples(items, seed=seed, fractions=fractions, split_file=split_file)[split]
+        # Generated cells: a split that does not depend on how many were made.
+        parts = block_split(items, seed, fractions) if generated and split_file is None else None
+        return (parts or split_samples(items, seed=seed, fractions=fractions, split_file=split_file))[split]
 
     if source is None:
         cells = _synthetic_cells(synthetic_count, synthetic_size, seed)
         width = max(4, len(str(synthetic_count - 1)))
         names = {f"cell_{i:0{width}d}": cell for i, cell in enumerate(cells)}
-        for name in pick(list(names)):
+        for name in pick(list(names), generated=True):
             yield make_example(name, names[name].rgb.astype(np.float64) / 255.0, names[name].labels, scale)
         return
     if _is_h5(source):
@@ -187,7 +190,7 @@ def make_dataset(
     else:
         if batch_size != 1:
             raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
-        ds = _ragged_dataset(arrays, need_mask, input_kind, scale)
+        ds = _ragged_dataset(arrays, need_mask)
     # The prepared arrays are the cache: held in memory once, so no .cache() copy.
     if shuffle:
         ds = ds.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
@@ -202,13 +205,12 @@ def make_dataset(
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _ragged_dataset(arrays: list[tuple], need_mask: bool, input_kind: str, scale: int):
+def _ragged_dataset(arrays: list[tuple], need_mask: bool):
     import tensorflow as tf
 
-    lr_side = None
     count = 3 if need_mask else 2
     signature = (
-        tf.TensorSpec((lr_side, lr_side, 1), tf.float32),
+        tf.TensorSpec((None, None, 1), tf.float32),
         tf.TensorSpec((None, None, 1), tf.float32),
         tf.TensorSpec((None, None), tf.uint8),
     )[:count]
@@ -228,7 +230,11 @@ def _augment(item: tuple, random: Any) -> tuple:
     for tensor in item:
         rank = tensor.shape.rank
         perm = tf.where(transpose, tf.constant([1, 0, 2][:rank]), tf.constant([0, 1, 2][:rank]))
-        out.append(tf.reverse(tf.transpose(tensor, perm), axes))
+        moved = tf.reverse(tf.transpose(tensor, perm), axes)
+        # Dynamic perm/axes lose the static shape Keras needs; a square keeps it.
+        shape = tensor.shape.as_list()
+        square = shape[0] is not None and shape[0] == shape[1]
+        out.append(tf.ensure_shape(moved, shape if square else [None, None, *shape[2:]]))
     return tuple(out)
 
 

@@ -82,6 +82,36 @@ def _counts(total: int, fractions: Sequence[float]) -> tuple[int, int, int]:
     return total - val - test, val, test
 
 
+def block_split(
+    names: Sequence[str], seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1), block: int = 10
+) -> dict[str, list[str]] | None:
+    """Split generated items so item ``i`` lands in the same split whatever the item count.
+
+    For the synthetic set, where ``generate(n)[:k] == generate(k)``: a model
+    trained on 200 cells and evaluated on 48 must not meet its training cells.
+    ``names`` are in generation order; each run of ``block`` names is permuted
+    with a generator seeded by ``(seed, block index)`` and cut by ``fractions``.
+    Returns None (use :func:`split_samples`) for fewer than ``block`` names or
+    count-style fractions.
+
+    >>> parts = block_split([f"c{i}" for i in range(20)], seed=0)
+    >>> [len(parts[k]) for k in SPLITS]
+    [16, 2, 2]
+    >>> block_split([f"c{i}" for i in range(30)], seed=0)["test"][:2] == parts["test"]
+    True
+    """
+    if len(names) < block or (all(float(f).is_integer() for f in fractions) and sum(fractions) > 1):
+        return None
+    train, val, _ = _counts(block, fractions)
+    parts: dict[str, list[str]] = {part: [] for part in SPLITS}
+    for start in range(0, len(names), block):
+        ranks = np.random.default_rng([int(seed), start // block]).permutation(block)
+        for offset, name in enumerate(names[start : start + block]):
+            rank = int(ranks[offset])
+            parts["train" if rank < train else "val" if rank < train + val else "test"].append(name)
+    return parts
+
+
 def read_split_file(path: str | os.PathLike) -> dict[str, str]:
     """Read a split file into ``{name: "train" | "val" | "test"}``."""
     path = Path(path)

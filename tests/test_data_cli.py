@@ -73,3 +73,26 @@ def test_synth_refuses_non_empty_folder_and_bad_scales(tmp_path, synth_dir):
     assert [p.name for p in (tmp_path / "busy").iterdir()] == ["keep.txt"]
     result, lines = _invoke("pack", synth_dir, tmp_path / "x.h5", "--scales", "four")
     assert result.exit_code == 2 and "--scales" in lines[0] and not (tmp_path / "x.h5").exists()
+
+
+def test_pack_labelme_with_custom_labels(tmp_path, synth_dir):
+    import json
+
+    from PIL import Image
+
+    from leuko_keras.h5pack import load
+
+    data = tmp_path / "lm"
+    data.mkdir()
+    Image.open(synth_dir / "cell_0000.png").save(data / "c.jpg")
+    square = [[20, 20], [60, 20], [60, 60], [20, 60]]
+    shapes = [{"label": "kern", "points": square, "shape_type": "polygon"}]
+    (data / "c.json").write_text(json.dumps({"shapes": shapes, "imageHeight": 96, "imageWidth": 96}))
+    result, lines = _invoke("pack", data, tmp_path / "a.h5", "--scales", "2")
+    assert result.exit_code == 2 and "'kern'" in lines[0] and not (tmp_path / "a.h5").exists()
+    result, _ = _invoke("pack", data, tmp_path / "a.h5", "--scales", "2", "--labelme-labels", "kern=2")
+    assert result.exit_code == 0, result.output
+    labels = load(tmp_path / "a.h5", 2, need_mask=True)[0].labels
+    assert labels[40, 40] == 2 and labels[5, 5] == 0 and int((labels == 2).sum()) == 41 * 41
+    result, lines = _invoke("pack", data, tmp_path / "b.h5", "--labelme-labels", "kern:2")
+    assert result.exit_code == 2 and "--labelme-labels" in lines[0]

@@ -19,6 +19,7 @@ from leuko_keras.dataset import (
 )
 from leuko_keras.degrade import make_lr
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.split import block_split
 
 RNG = np.random.default_rng(11)
 GREY = np.array([0, 128, 255], np.uint8)
@@ -161,6 +162,18 @@ def test_seeded_split_is_deterministic_disjoint_and_complete():
     assert [len(small[k]) for k in ("train", "val", "test")] == [3, 1, 1]
     with pytest.raises(LeukoInputError, match="add up to"):
         split_samples(names, fractions=(10, 5, 5))
+
+
+def test_block_split_does_not_depend_on_the_count():
+    names = [f"cell_{i:04d}" for i in range(200)]
+    big = block_split(names, seed=4)
+    assert [len(big[k]) for k in ("train", "val", "test")] == [160, 20, 20]
+    for count in (10, 25, 48):
+        small = block_split(names[:count], seed=4)
+        for part in ("train", "val", "test"):
+            assert set(small[part]) <= set(big[part])
+    assert block_split(names, seed=5)["test"] != big["test"]
+    assert block_split(names[:9], seed=4) is None  # too few: the ordinary seeded split applies
 
 
 @pytest.mark.parametrize("kind", ["text", "json"])

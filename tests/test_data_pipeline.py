@@ -31,6 +31,9 @@ def test_synthetic_default_batches_shapes_and_ranges():
         assert tensor.dtype == tf.float32
         assert float(tf.reduce_min(tensor)) >= 0 and float(tf.reduce_max(tensor)) <= 1
     np.testing.assert_allclose(tf.reduce_sum(targets["mask"], -1).numpy(), 1.0)
+    # Static shapes survive augmentation (Keras builds the model from them).
+    assert ds.element_spec[0].shape.as_list() == [None, 12, 12, 1]
+    assert ds.element_spec[1]["sr"].shape.as_list() == [None, 48, 48, 1]
     assert sum(int(b[0].shape[0]) for b in ds) == 8  # 10 cells: 8 train, 1 val, 1 test
 
 

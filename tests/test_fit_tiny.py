@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -32,7 +31,7 @@ def tiny_model(config):
     return keras.Model(lr, {"sr": sr, "mask": mask}, name=f"tiny_x{config.scale}")
 
 
-def tiny_compile(model, config):
+def tiny_compile(model, config, eager=True):
     import keras
 
     from leuko_keras.keras_metrics import PSNRY
@@ -42,7 +41,7 @@ def tiny_compile(model, config):
         loss={"sr": "mae", "mask": "categorical_crossentropy"},
         loss_weights={"sr": 1.0, "mask": config.lambda_map},
         metrics={"sr": [PSNRY(crop=config.scale)]},
-        jit_compile=False,  # XLA compile time would dominate these tiny runs
+        run_eagerly=eager,  # tracing, not arithmetic, would dominate these tiny runs
     )
     return model
 
@@ -71,7 +70,14 @@ def tiny_dataset(config, split, need_mask, nan_from=None, count=None):
 
 def tiny_examples(config, split):
     lr, hr, onehot = _pairs(2, 32, config.scale, seed=5)
-    return [SimpleNamespace(hr_y=h[..., 0], lr_y=l[..., 0], labels=o.argmax(-1)) for l, h, o in zip(lr, hr, onehot)]
+    return [
+        SimpleNamespace(hr_y=h[..., 0], lr_y=x[..., 0], labels=o.argmax(-1))
+        for x, h, o in zip(lr, hr, onehot, strict=True)
+    ]
+
+
+def graph_compile(model, config):
+    return tiny_compile(model, config, eager=False)
 
 
 def hooks(**changes) -> FitHooks:
@@ -114,7 +120,8 @@ def weights_of(path):
 # ---------------------------------------------------------------------------------------------
 def test_run_folder_is_self_describing(tmp_path):
     lines: list[str] = []
-    result = fit(tiny_config(tmp_path / "run", epochs=3, tensorboard=True), hooks(), printer=lines.append)
+    config = tiny_config(tmp_path / "run", epochs=3, tensorboard=True, lr_decay=True, lr_decay_every=2)
+    result = fit(config, hooks(), printer=lines.append)
     run = tmp_path / "run"
     assert result.status == "completed" and result.epochs_completed == 3
     for name in ("config.json", "best.keras", "last.keras", "history.csv", "curves.png", "summary.json"):
@@ -132,6 +139,7 @@ def test_run_folder_is_self_describing(tmp_path):
     rows = list(csv.DictReader((run / "history.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
     assert "val_sr_psnr_y" in rows[0] and "loss" in rows[0]
+    assert [float(r["learning_rate"]) for r in rows] == pytest.approx([1e-3, 1e-3, 5e-4])  # --lr-decay halving
     # best.keras is the epoch with the highest validation PSNR in the history.
     psnrs = [float(r["val_sr_psnr_y"]) for r in rows]
     assert result.best_epoch == int(np.argmax(psnrs)) + 1
@@ -144,13 +152,16 @@ def test_run_folder_is_self_describing(tmp_path):
     assert "bicubic" in table and "Protocol:" in table and "ETA" in table
 
 
-def test_same_seed_same_weights_other_seed_differs(tmp_path):
+def test_same_seed_same_weights(tmp_path):
+    import keras
+
     fit(tiny_config(tmp_path / "a", seed=7), hooks())
     fit(tiny_config(tmp_path / "b", seed=7), hooks())
-    fit(tiny_config(tmp_path / "c", seed=8), hooks())
-    a, b, c = (weights_of(tmp_path / name / "last.keras") for name in "abc")
+    a, b = (weights_of(tmp_path / name / "last.keras") for name in "ab")
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
+    keras.utils.set_random_seed(7)
+    initial = tiny_model(tiny_config(tmp_path / "c")).get_weights()
+    assert not all(np.array_equal(x, y) for x, y in zip(a, initial, strict=True)), "training changed nothing"
 
 
 def test_nan_loss_stops_and_keeps_last_good_model(tmp_path):
@@ -185,23 +196,15 @@ def test_time_budget_stops_cleanly_and_resume_continues(tmp_path):
     assert len(stored["resumed"]) == 1
 
 
-def test_lr_decay_halves_on_schedule(tmp_path):
-    fit(tiny_config(tmp_path / "run", epochs=3, lr_decay=True, lr_decay_every=1), hooks())
-    import csv
-
-    rates = [float(r["learning_rate"]) for r in csv.DictReader((tmp_path / "run" / "history.csv").open())]
-    assert rates == pytest.approx([1e-3, 5e-4, 2.5e-4])
-
-
 def test_existing_run_needs_resume_or_overwrite(tmp_path):
     from leuko_keras.errors import LeukoInputError
 
-    fit(tiny_config(tmp_path / "run", epochs=1), hooks())
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
     with pytest.raises(LeukoInputError, match="--resume"):
         fit(tiny_config(tmp_path / "run", epochs=1), hooks())
-    (tmp_path / "run" / "notes.txt").write_text("mine")
-    result = fit(tiny_config(tmp_path / "run", epochs=1, overwrite=True, seed=3), hooks())
-    assert result.status == "completed" and (tmp_path / "run" / "notes.txt").read_text() == "mine"
+    with pytest.raises(LeukoInputError, match="no run to resume"):
+        fit(tiny_config(tmp_path / "run", epochs=1, resume=True), hooks())
 
 
 def test_disk_full_is_refused_before_training(tmp_path, monkeypatch):
@@ -212,8 +215,3 @@ def test_disk_full_is_refused_before_training(tmp_path, monkeypatch):
     with pytest.raises(LeukoInputError, match="disk full"):
         fit(tiny_config(tmp_path / "run"), hooks())
     assert not (tmp_path / "run" / "last.keras").exists()
-
-
-def test_model_path_is_importable_for_drivers():
-    # The subprocess drivers import this module by path; keep it importable without pytest fixtures.
-    assert Path(__file__).name == "test_fit_tiny.py"

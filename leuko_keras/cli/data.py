@@ -15,6 +15,7 @@ import typer
 
 from leuko_keras.cli.common import user_errors
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.masks import DEFAULT_TOLERANCE
 
 
 def _scales(text: str) -> tuple[int, ...]:
@@ -24,15 +25,30 @@ def _scales(text: str) -> tuple[int, ...]:
         raise LeukoInputError(f"--scales {text!r}: give whole numbers separated by commas, e.g. 2,3,4,8") from None
 
 
+def _labelme_labels(text: str) -> dict[str, int] | None:
+    if not text.strip():
+        return None
+    try:
+        pairs = [pair.split("=") for pair in text.split(",")]
+        return {name.strip(): int(cls) for name, cls in pairs}
+    except ValueError:
+        raise LeukoInputError(
+            f"--labelme-labels {text!r}: give label=class pairs, e.g. cytoplasm=1,nucleus=2"
+        ) from None
+
+
 def pack(
     data: Annotated[Path, typer.Argument(help="Data folder (images with or without parsing maps).")],
     out: Annotated[Path, typer.Argument(help="Output .h5 file (written atomically).")],
     scales: str = typer.Option("2,3,4,8", help="Scales to precompute LR images for, comma separated."),
     layout: str = typer.Option("auto", help="auto, images_masks, suffix, stem, labelme or none."),
     mask_mapping: str = typer.Option("auto", help="grey (0/128/255), paper (black/red/blue), auto or V=C pairs."),
-    mask_tolerance: float = typer.Option(50.0, help="Snap mask values this close (grey levels) to a class value."),
+    mask_tolerance: float = typer.Option(
+        DEFAULT_TOLERANCE, help="Snap mask values this close (grey levels) to a class value."
+    ),
     mask_suffix: str = typer.Option("_mask", help="Suffix of NAME_mask.png parsing maps."),
     need_masks: bool = typer.Option(False, help="Refuse images without a parsing map."),
+    labelme_labels: str = typer.Option("", help="LabelMe label=class pairs, e.g. kern=2,plasma=1 (default names)."),
 ) -> None:
     """Pack a data folder into one HDF5 file: HR, LR per scale, maps, names, protocol."""
     from leuko_keras.h5pack import pack as pack_folder
@@ -48,6 +64,7 @@ def pack(
         mask_mapping=parse_mapping(mask_mapping),
         tolerance=mask_tolerance,
         mask_suffix=mask_suffix,
+        labelme_labels=_labelme_labels(labelme_labels),
     )
     info = read_info(written)
     typer.echo(f"{written}: {info['count']} samples, scales {info['scales']}")

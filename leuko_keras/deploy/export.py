@@ -39,7 +39,6 @@ from leuko_keras.deploy.tflite import (
 from leuko_keras.errors import LeukoInputError
 
 DEFAULT_INPUT_SIZE = 224
-_DATA_KEYS = ("data", "data_source", "data_dir", "source")
 
 
 @dataclasses.dataclass
@@ -57,7 +56,9 @@ class _ModelFacts:
     name: str
     scale: int
     settings: dict[str, Any]
+    training: dict[str, Any]
     data: Any
+    load_options: dict[str, Any]
     hr_multiple: int
 
 
@@ -93,13 +94,20 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     from leuko_keras.models.registry import model_scale
 
     config = config or {}
+    training = dict(config.get("settings") or {})
     scale = int(config.get("scale") or model_scale(model) or 0)
     if not scale:
         raise LeukoInputError(f"model {model.name!r}: cannot tell its scale; export a leuko-keras run folder")
     name = str(config.get("model") or model.name.rsplit("_x", 1)[0])
     if data is None:
-        data = next((config[key] for key in _DATA_KEYS if isinstance(config.get(key), str)), None)
-    return _ModelFacts(name, scale, dict(config.get("settings") or {}), data, hr_multiple(model))
+        # The run's own data (an .h5 pack wins over its source folder, as in training); None = synthetic.
+        data = training.get("h5") or training.get("data")
+    # Same split seed and synthetic set as training, so "held-out" really is held out.
+    options = {"seed": int(config.get("seed", training.get("seed", 0)))}
+    if training.get("synthetic_count"):
+        options["synthetic_count"] = int(training["synthetic_count"])
+    settings = dict(training.get("model_settings") or {})
+    return _ModelFacts(name, scale, settings, training, data, options, hr_multiple(model))
 
 
 def export_model(
@@ -136,11 +144,13 @@ def export_model(
     # Everything that can fail on user input happens before the first write.
     crops = None
     if "int8" in quantizations:
-        crops = representative_crops(representative, facts.data, facts.scale, lr_size, calibration_count)
+        crops = representative_crops(
+            representative, facts.data, facts.scale, lr_size, calibration_count, **facts.load_options
+        )
         log(f"drew {len(crops)} calibration crops of {lr_size}x{lr_size}")
     pairs, split = ([], "none")
     if quantizations:
-        pairs, split = parity.heldout_pairs(facts.data, facts.scale, lr_size, parity_images)
+        pairs, split = parity.heldout_pairs(facts.data, facts.scale, lr_size, parity_images, **facts.load_options)
         if not pairs:
             raise LeukoInputError(
                 f"{facts.data or 'synthetic set'}: no held-out images for the parity gate; pass --data"
@@ -182,7 +192,8 @@ def export_model(
                         "parity_passed": passed,
                     }
             write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
-        full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, {"input_size": input_size})
+        extra = {"input_size": input_size, "training": facts.training}
+        full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)
         write_json_atomic(tmp / "metadata.json", full)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     return ExportResult(out_dir, files, failed, rows)

@@ -66,12 +66,15 @@ def crop_pair(name: str, lr_y: np.ndarray, hr_y: np.ndarray, lr_size: int, scale
     return Pair(name, lr, hr)
 
 
-def heldout_pairs(source: Any, scale: int, lr_size: int, limit: int = 8) -> tuple[list[Pair], str]:
-    """Up to ``limit`` held-out crops from ``source``: the test split, else val, else train (named in the result)."""
+def heldout_pairs(source: Any, scale: int, lr_size: int, limit: int = 8, **load_options: Any) -> tuple[list[Pair], str]:
+    """Up to ``limit`` held-out crops from ``source``: the test split, else val, else train (named in the result).
+
+    ``load_options`` (``seed``, ``synthetic_count``) go to ``pipeline.load_examples``.
+    """
     from leuko_keras.pipeline import load_examples
 
     for split in ("test", "val", "train"):
-        examples = load_examples(source, scale, split=split, need_mask=False)
+        examples = load_examples(source, scale, split=split, need_mask=False, **load_options)
         if examples:
             pairs = [crop_pair(e.name, e.lr_y, e.hr_y, lr_size, scale) for e in examples[:limit]]
             return pairs, split

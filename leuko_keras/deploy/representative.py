@@ -8,7 +8,7 @@ the crops must look like what the device will feed the model:
 * with ``--representative DIR``, the images in ``DIR`` taken **as the LR
   input** (e.g. frames from the target microscope camera), luminance only.
 
-``DEFAULT_COUNT`` (128) crops of the model's LR input size are drawn at random
+``DEFAULT_COUNT`` (100) crops of the model's LR input size are drawn at random
 (seeded) positions, cycling over the images. Fewer than ``MIN_CROPS`` (16)
 distinct positions is refused: ranges from so little data clip real inputs.
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from leuko_keras.errors import LeukoInputError
 
-DEFAULT_COUNT = 128
+DEFAULT_COUNT = 100
 MIN_CROPS = 16
 
 
@@ -95,16 +95,21 @@ def folder_luminance(folder: str | os.PathLike) -> list[np.ndarray]:
     return [luminance(read_image(path).pixels) for path in paths]
 
 
-def training_luminance(source: Any, scale: int) -> list[np.ndarray]:
+def training_luminance(source: Any, scale: int, **load_options: Any) -> list[np.ndarray]:
     """LR luminance of the training split of ``source`` (folder, .h5, or None for the synthetic set)."""
     from leuko_keras.pipeline import load_examples
 
-    examples = load_examples(source, scale, split="train", need_mask=False)
+    examples = load_examples(source, scale, split="train", need_mask=False, **load_options)
     return [np.asarray(example.lr_y, dtype=np.float32) for example in examples]
 
 
 def representative_crops(
-    representative: str | os.PathLike | None, source: Any, scale: int, lr_size: int, count: int = DEFAULT_COUNT
+    representative: str | os.PathLike | None,
+    source: Any,
+    scale: int,
+    lr_size: int,
+    count: int = DEFAULT_COUNT,
+    **load_options: Any,
 ) -> np.ndarray:
     """Crops from ``--representative`` if given, else from the training data ``source``.
 
@@ -113,4 +118,4 @@ def representative_crops(
     if representative is not None:
         return draw_crops(folder_luminance(representative), lr_size, count, origin=os.fspath(representative))
     origin = f"{source or 'built-in synthetic set'} (training split)"
-    return draw_crops(training_luminance(source, scale), lr_size, count, origin=origin)
+    return draw_crops(training_luminance(source, scale, **load_options), lr_size, count, origin=origin)

@@ -87,8 +87,8 @@ class BicubicUpsample(keras.layers.Layer):
         # float32 whatever the global policy: a bf16 bicubic would cost ~0.5 grey levels.
         kwargs["dtype"] = kwargs.get("dtype") or "float32"
         super().__init__(trainable=False, **kwargs)
+        phase_taps(scale)  # refuses 2.5 or 0 before int() could hide it
         self.scale = int(scale)
-        phase_taps(self.scale)  # validate early
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         channels = input_shape[-1]

@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from leuko_keras.errors import LeukoInputError
 from leuko_keras.keras_metrics import PSNRY
 from leuko_keras.losses import (
     Charbonnier,
@@ -61,7 +62,7 @@ class GANModel(keras.Model):
     ) -> None:
         super().__init__(**kwargs)
         if content not in CONTENT_LOSSES:
-            raise ValueError(f"content={content!r}; use one of {CONTENT_LOSSES}")
+            raise LeukoInputError(f"content={content!r} is not known; use one of {', '.join(CONTENT_LOSSES)}")
         self.generator = generator
         self.discriminator = discriminator
         self.vgg_weights = None if vgg_weights is None else str(vgg_weights)
@@ -89,6 +90,7 @@ class GANModel(keras.Model):
         lambda_map: float | None = None,
         d_learning_rate: float | None = None,
         run_eagerly: bool = False,
+        _quiet: bool = False,
     ) -> None:
         """Adam for both networks (the paper's settings: lr 1e-4, beta_1 0.9); builds the content loss."""
         if lambda_map is not None:
@@ -96,7 +98,7 @@ class GANModel(keras.Model):
         self.g_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
         self.d_optimizer = keras.optimizers.Adam(d_learning_rate or learning_rate, beta_1=beta_1)
         if self.content == "vgg":
-            if self.vgg_weights is None:
+            if self.vgg_weights is None and not _quiet:
                 warnings.warn(
                     "VGG19 perceptual loss with random weights (vgg_weights=None): fine for tests, "
                     "meaningless for real training; pass a local VGG19 notop weights file",
@@ -113,6 +115,9 @@ class GANModel(keras.Model):
             "lambda_map": self.lambda_map,
             "d_learning_rate": d_learning_rate,
         }
+        # Built now so a saved GAN restores both optimisers' state on load.
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
         super().compile(optimizer=self.g_optimizer, jit_compile=False, run_eagerly=run_eagerly)
 
     def get_compile_config(self) -> dict[str, Any]:
@@ -120,7 +125,7 @@ class GANModel(keras.Model):
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         try:
-            self.compile(**config)
+            self.compile(**config, _quiet=True)
         except Exception as error:  # a missing VGG file must not stop inference use of a saved GAN
             warnings.warn(f"GAN model loaded uncompiled ({error}); call compile() before training", stacklevel=2)
 

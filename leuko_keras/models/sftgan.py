@@ -112,6 +112,8 @@ def build_sftgan(
     vgg_weights: str | None = None,
     adversarial_weight: float = 1e-3,
     pixel_weight: float = 0.0,
+    content: str = "vgg",
+    d_filters: int = 64,
     prior_from: str | None = None,
     freeze_prior: bool = True,
 ) -> GANModel:
@@ -121,9 +123,10 @@ def build_sftgan(
         copy_prior(generator, prior_from, freeze_prior)
     return GANModel(
         generator=generator,
-        discriminator=srgan_discriminator(),
+        discriminator=srgan_discriminator(d_filters),
         vgg_weights=vgg_weights,
         adversarial_weight=adversarial_weight,
         pixel_weight=pixel_weight,
+        content=content,
         name=model_name("sftgan", scale),
     )

@@ -44,13 +44,20 @@ def build_srgan(
     vgg_weights: str | None = None,
     adversarial_weight: float = 1e-3,
     pixel_weight: float = 0.0,
+    content: str = "vgg",
+    d_filters: int = 64,
 ) -> GANModel:
-    """SRGAN wrapper; ``vgg_weights``: local VGG19 notop weights file (None = random, for tests only)."""
+    """SRGAN wrapper; ``vgg_weights``: local VGG19 notop weights file (None = random, for tests only).
+
+    ``content="charbonnier"`` swaps the VGG54 feature loss for the pixel loss (no VGG needed);
+    ``d_filters`` is the discriminator's first width (64 in the paper).
+    """
     return GANModel(
         generator=srresnet_generator(scale, blocks, name="srgan_generator"),
-        discriminator=srgan_discriminator(),
+        discriminator=srgan_discriminator(d_filters),
         vgg_weights=vgg_weights,
         adversarial_weight=adversarial_weight,
         pixel_weight=pixel_weight,
+        content=content,
         name=model_name("srgan", scale),
     )

@@ -94,13 +94,15 @@ def predict_file(
     """Super-resolve one file into ``out_dir``; return the files written."""
     path, out_dir = Path(path), Path(out_dir)
     image = read_image(path)
-    pixels = image.pixels.astype(np.float32)
+    bit_depth, pixels = image.bit_depth, image.pixels
+    del image  # the float64 pixels are the biggest array; keep one reference only
     h, w = pixels.shape[:2]
     if min(h, w) < 3:
         raise LeukoInputError(f"{path}: {w}x{h} pixels is too small to super-resolve; it needs at least 3x3")
     colour = pixels.ndim == 3
-    ycbcr = rgb_to_ycbcr(pixels).astype(np.float32) if colour else None
-    lr_y = ycbcr[..., 0] if colour else pixels
+    ycbcr = _ycbcr32(pixels) if colour else None
+    lr_y = ycbcr[..., 0] if colour else pixels.astype(np.float32)
+    del pixels
     s = backend.scale
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = {"sr": out_dir / f"{path.stem}_sr.png"}
@@ -108,7 +110,7 @@ def predict_file(
         targets["map"] = out_dir / f"{path.stem}_map.png"
         targets["overlay"] = out_dir / f"{path.stem}_overlay.png"
     with contextlib.ExitStack() as stack:
-        write_sr = stack.enter_context(png_rows(targets["sr"], w * s, h * s, 3 if colour else 1, image.bit_depth))
+        write_sr = stack.enter_context(png_rows(targets["sr"], w * s, h * s, 3 if colour else 1, bit_depth))
         write_map = write_overlay = None
         if backend.has_map:
             write_map = stack.enter_context(png_rows(targets["map"], w * s, h * s, 3, 8))
@@ -125,6 +127,14 @@ def predict_file(
                 write_map(colours)
                 write_overlay(base * (1.0 - tint) + colours * tint)
     return list(targets.values())
+
+
+def _ycbcr32(rgb: np.ndarray, rows: int = 256) -> np.ndarray:
+    # In row chunks: a float64 YCbCr copy of a 4096 x 4096 field alone would take 400 MB.
+    out = np.empty(rgb.shape, np.float32)
+    for r in range(0, rgb.shape[0], rows):
+        out[r : r + rows] = rgb_to_ycbcr(rgb[r : r + rows])
+    return out
 
 
 def _colour_rows(y: np.ndarray, ycbcr: np.ndarray, hr_row: int, s: int) -> np.ndarray:

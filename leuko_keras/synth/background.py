@@ -32,10 +32,10 @@ def smear_background(
     """
     yy, xx = grid(size)
     rbc = np.zeros((size, size), np.float32)
-    crowd = rng.uniform(0.35, 1.0)  # thin to crowded smear regions
+    crowd = rng.uniform(0.5, 1.0)  # thin to crowded smear regions
     r_mean = 0.5 * RBC_DIAMETER_UM * px_per_um
     area = (size + 2 * r_mean) ** 2
-    target = int(crowd * 0.75 * area / (np.pi * r_mean**2))
+    target = int(crowd * 0.85 * area / (np.pi * r_mean**2))
     placed: list[tuple[float, float, float]] = []
     wy, wx = wbc_centre
     for _ in range(target * 6):

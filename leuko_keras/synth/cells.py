@@ -122,11 +122,11 @@ def _lobed_nucleus(cell_type, yy, xx, cy, cx, radius, ppu, rng) -> np.ndarray:
     # Lobe sizes scale with the cell: the nucleus covers ~35% of a neutrophil's area in the real crops.
     if cell_type == "neutrophil":
         n_lobes = int(rng.choice([3, 4, 5], p=[0.45, 0.4, 0.15]))
-        lobe_r = radius * rng.uniform(0.27, 0.33) * (0.9 if n_lobes == 5 else 1.0)
+        lobe_r = radius * rng.uniform(0.3, 0.35) * np.sqrt(3.0 / n_lobes)  # more lobes, smaller lobes
         bridge = rng.uniform(0.2, 0.4) * ppu
     elif cell_type == "eosinophil":
         n_lobes = int(rng.choice([2, 3], p=[0.85, 0.15]))
-        lobe_r = radius * rng.uniform(0.31, 0.38) * (0.85 if n_lobes == 3 else 1.0)
+        lobe_r = radius * rng.uniform(0.33, 0.4) * (0.85 if n_lobes == 3 else 1.0)
         bridge = rng.uniform(0.25, 0.5) * ppu
     else:  # basophil: bilobed or irregular, mostly hidden by granules anyway
         n_lobes = int(rng.choice([1, 2], p=[0.4, 0.6]))
@@ -161,7 +161,7 @@ def _lobe_path(n_lobes: int, lobe_r: float, radius: float, rng: np.random.Genera
     # Lobes nearly touch and the chain curls, so the nucleus reads as one segmented mass, not a string.
     step = lobe_r * rng.uniform(1.85, 2.3)
     heading = rng.uniform(0, 2 * np.pi)
-    turn = rng.choice([-1.0, 1.0]) * rng.uniform(0.7, 1.3)
+    turn = rng.choice([-1.0, 1.0]) * rng.uniform(0.7, 1.2) * min(1.0, 3.0 / max(n_lobes - 1, 1))
     pts = [(0.0, 0.0)]
     for _ in range(n_lobes - 1):
         heading += turn + rng.normal(0, 0.3)
@@ -214,7 +214,7 @@ def _round_nucleus(cell_type, yy, xx, cy, cx, radius, ppu, rng) -> np.ndarray:
 
 def _kidney_nucleus(cell_type, yy, xx, cy, cx, radius, ppu, rng) -> np.ndarray:
     """Monocyte: a kidney or horseshoe nucleus (a blob with an off-centre bite), eccentric."""
-    n_r = radius * rng.uniform(0.52, 0.64)
+    n_r = radius * rng.uniform(0.56, 0.68)
     ang = rng.uniform(0, 2 * np.pi)
     off = rng.uniform(0.15, 0.3) * radius
     ny, nx = cy + off * np.sin(ang), cx + off * np.cos(ang)

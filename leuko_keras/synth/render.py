@@ -92,7 +92,7 @@ def _granules(kind, size, rng, inside, cyto_region, ppu) -> tuple[str, np.ndarra
     if kind == "basophil":
         # Coarse granules of uneven size over nucleus and cytoplasm: that is what hides the nucleus.
         r = rng.uniform(0.32, 0.45) * ppu
-        n = int(rng.uniform(0.35, 0.6) * area_cell / (np.pi * r * r))
+        n = int(rng.uniform(0.45, 0.8) * area_cell / (np.pi * r * r))
         return "granule_basophil", granules(size, rng, inside, n, r, size_spread=0.35) * 1.2
     if kind == "neutrophil":
         r = max(0.6, 0.14 * ppu)

@@ -28,7 +28,7 @@ _REFERENCE_RGB = {
     "cyto_eosinophil": (230, 196, 184),
     "cyto_basophil": (205, 178, 208),
     "cyto_lymphocyte": (186, 188, 216),
-    "cyto_monocyte": (204, 190, 212),
+    "cyto_monocyte": (192, 180, 210),
     "granule_neutrophil": (190, 140, 185),
     "granule_eosinophil": (224, 138, 104),
     "granule_basophil": (62, 28, 92),
@@ -80,7 +80,7 @@ def sample_stain(rng: np.random.Generator) -> Stain:
         if style > 0.5 and name == "rbc":
             vec = vec * 0.5  # red cells look like pale ghosts in rapid-stain (Tecom) smears
         od[name] = vec.astype(np.float32)
-    blur_um = float(rng.uniform(0.05, 0.13) + style * rng.uniform(0.04, 0.1))
+    blur_um = float(rng.uniform(0.04, 0.11) + style * rng.uniform(0.04, 0.1))
     return Stain(
         light=light.astype(np.float32),
         od=od,

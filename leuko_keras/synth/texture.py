@@ -14,11 +14,11 @@ from leuko_keras.synth.shapes import fractal_noise
 
 # Chromatin per type: (block size um, block contrast, pale-spot share, spot size um, base density).
 _CHROMATIN = {
-    "neutrophil": (1.4, 0.30, 0.35, 0.45, 1.05),
-    "eosinophil": (1.5, 0.25, 0.30, 0.45, 0.95),
-    "basophil": (1.5, 0.20, 0.20, 0.5, 0.75),
-    "lymphocyte": (1.6, 0.30, 0.45, 0.45, 1.05),
-    "monocyte": (1.2, 0.25, 0.55, 0.4, 0.82),  # lacy, paler chromatin
+    "neutrophil": (1.4, 0.30, 0.35, 0.38, 1.1),
+    "eosinophil": (1.5, 0.25, 0.30, 0.4, 1.0),
+    "basophil": (1.5, 0.20, 0.20, 0.45, 0.75),
+    "lymphocyte": (1.6, 0.30, 0.45, 0.38, 1.1),
+    "monocyte": (1.2, 0.25, 0.55, 0.34, 0.85),  # lacy, paler chromatin
 }
 
 
@@ -36,8 +36,8 @@ def chromatin(size: int, rng: np.random.Generator, px_per_um: float, cell_type: 
     # Threshold at the noise quantile that leaves about `spot_share` of the area pale.
     cut = float(np.quantile(spots[::4, ::4], 1.0 - spot_share))
     pale = 1.0 / (1.0 + np.exp(-4.0 * (spots - cut)))
-    density = base * (1.0 + block_contrast * (2.0 * clumps - 1.0)) * (1.0 - 0.5 * pale)
-    density += 0.08 * base * fine
+    density = base * (1.0 + block_contrast * (2.0 * clumps - 1.0)) * (1.0 - 0.6 * pale)
+    density += 0.15 * base * fine
     return np.maximum(density, 0.05).astype(np.float32)
 
 

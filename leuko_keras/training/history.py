@@ -81,7 +81,8 @@ def plot_curves(rows: list[dict[str, Any]], path: Any) -> None:
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
+    # Fixed margins: tight_layout costs about a second per call on a small CPU, every epoch.
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.28)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
 
