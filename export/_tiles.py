@@ -10,6 +10,8 @@ repeated, MATLAB's bicubic border rule), like whole-image inference.
 
 >>> import numpy as np
 >>> starts(100, 56, 12)
+[0, 44]
+>>> starts(101, 56, 12)
 [0, 44, 88]
 >>> w = ramp_weights(56 * 4, 12 * 4, first=True, last=False)
 >>> float(w[0]), float(w[-1])

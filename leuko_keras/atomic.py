@@ -39,6 +39,9 @@ def atomic_path(final: str | os.PathLike, suffix: str | None = None) -> Iterator
     try:
         yield tmp
         _fsync(tmp)
+        # mkstemp creates 0600; give the result the permissions a plain open() would.
+        if tmp.is_file():
+            os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, final)
     finally:
         if tmp.exists():
@@ -85,6 +88,12 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync(path: Path) -> None:

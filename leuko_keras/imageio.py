@@ -78,6 +78,8 @@ def read_image(path: str | os.PathLike) -> LoadedImage:
         raise
     except UnidentifiedImageError:
         raise LeukoInputError(f"{path}: not an image or an unknown format; {_FIX}") from None
+    except Image.DecompressionBombError:
+        raise LeukoInputError(f"{path}: image is too large to read safely; crop or downsample it first") from None
     except (OSError, SyntaxError, ValueError, struct.error, zlib.error) as error:
         # Pillow reports truncation and corrupt streams through these.
         raise LeukoInputError(

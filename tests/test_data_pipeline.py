@@ -153,3 +153,16 @@ def test_h5_pack_gives_the_same_data_as_the_folder(synth_dir, tmp_path):
     (tmp_path / "junk.h5").write_bytes(b"not hdf5")
     with pytest.raises(LeukoInputError, match=r"junk\.h5"):
         load_examples(tmp_path / "junk.h5", 4)
+
+
+def test_source_fingerprint_tracks_the_data(tmp_path):
+    from leuko_keras.pipeline import source_fingerprint
+
+    assert source_fingerprint(None, 48, 256, 0) != source_fingerprint(None, 48, 256, 1)
+    (tmp_path / "a.png").write_bytes(b"x")
+    first = source_fingerprint(tmp_path)
+    assert source_fingerprint(tmp_path) == first
+    (tmp_path / "b.png").write_bytes(b"y")
+    assert source_fingerprint(tmp_path) != first
+    with pytest.raises(LeukoInputError, match="nope"):
+        source_fingerprint(tmp_path / "nope")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def test_strips_cover_every_row_once_and_stay_small() -> None:
     rows = [s.row for s in strips]
     assert rows[0] == 0 and rows == sorted(rows)
     assert sum(len(s.sr) for s in strips) == 300
-    assert all(b.row == a.row + len(a.sr) for a, b in zip(strips, strips[1:], strict=False))
+    assert all(b.row == a.row + len(a.sr) for a, b in itertools.pairwise(strips))
     assert max(len(s.sr) for s in strips) <= 32 * 2  # bounded by one tile row, not the image
 
 
@@ -175,7 +176,9 @@ def test_keras_model_file_predicts_with_its_map(tmp_path: Path) -> None:
     model.save(tmp_path / "gp.keras")
     write_image(tmp_path / "cell.png", np.random.default_rng(5).random((20, 28, 3)))
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["predict", str(tmp_path / "cell.png"), "-m", str(tmp_path / "gp.keras"), "-o", str(out)])
+    result = CliRunner().invoke(
+        app, ["predict", str(tmp_path / "cell.png"), "-m", str(tmp_path / "gp.keras"), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert read_image(out / "cell_sr.png").pixels.shape == (40, 56, 3)
     assert np.asarray(Image.open(out / "cell_map.png")).shape == (40, 56, 3)

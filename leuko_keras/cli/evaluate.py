@@ -81,7 +81,9 @@ def predict(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for NAME_sr.png, NAME_map.png, NAME_overlay.png.")
     ],
-    tile: Annotated[int, typer.Option("--tile", help="LR tile side (with halo); lower it to save memory.")] = 128,
+    tile: Annotated[
+        int | None, typer.Option("--tile", help="LR tile side with halo (default: 512 HR px); lower saves memory.")
+    ] = None,
     overlap: Annotated[
         int, typer.Option("--overlap", help="LR pixels by which tile cores overlap and are blended.")
     ] = 8,
@@ -98,8 +100,10 @@ def predict(
     from leuko_keras.errors import LeukoInputError
     from leuko_keras.predict import load_backend, predict_paths
 
-    if tile < 8 or overlap < 0 or halo < 0 or tile <= 2 * halo + overlap:
-        raise LeukoInputError(f"--tile {tile}: must be > 2 x --halo + --overlap ({2 * halo + overlap}) and >= 8")
+    if (tile is not None and (tile < 8 or tile <= 2 * halo + overlap)) or overlap < 0 or halo < 0:
+        raise LeukoInputError(
+            f"--tile {tile} --halo {halo} --overlap {overlap}: need halo, overlap >= 0 and tile > 2 x halo + overlap"
+        )
     backend = load_backend(model, scale=scale)
     report = predict_paths(inputs, backend, out, tile=tile, halo=halo, overlap=overlap, progress=progress)
     for _, message in report.failed:

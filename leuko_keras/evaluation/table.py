@@ -115,7 +115,8 @@ def write_json(
     protocol: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """``{"protocol", "results": [{"model", "scale", "psnr", "ssim", "n_images", "per_image", ...}], "comparisons"}``."""
+    """Write ``{"protocol", "results": [{"model", "scale", "psnr", "ssim", "n_images", "per_image", ...}],
+    "comparisons"}`` atomically."""
     payload = {
         "protocol": protocol,
         "results": [r.as_dict() for r in results],

@@ -14,6 +14,7 @@ so a number in the table comes from exactly the code users run.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,17 +261,16 @@ def _load_tflite(path: Path, name: str | None) -> TFLiteBackend:
     if backend.scale not in SUPPORTED_SCALES:
         raise LeukoInputError(f"{path}: output is x{backend.scale}, not a super-resolution model; re-export it")
     if not name:
-        backend.name = pretty_name(_embedded_model_name(path) or path.stem) + " (TFLite)"
+        backend.name = pretty_name(_sidecar_model_name(path) or path.stem) + " (TFLite)"
     return backend
 
 
-def _embedded_model_name(path: Path) -> str | None:
-    # The deploy export embeds {"model": ..., "scale": ...} as TFLite metadata.
+def _sidecar_model_name(path: Path) -> str | None:
+    # `leuko-keras export` writes metadata.json beside its .tflite files ({"model": {"name": ...}}).
+    meta = path.parent / "metadata.json"
     try:
-        from leuko_keras.deploy.tflite import read_metadata
-
-        meta = read_metadata(path.read_bytes()) or {}
-    except Exception:  # a name is cosmetic: never fail a prediction for it
+        model = json.loads(meta.read_text(encoding="utf-8")).get("model")
+    except (OSError, ValueError, AttributeError):
         return None
-    value = meta.get("model")
-    return value if isinstance(value, str) else None
+    name = model.get("name") if isinstance(model, dict) else model
+    return name if isinstance(name, str) else None

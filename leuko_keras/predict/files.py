@@ -30,7 +30,7 @@ from leuko_keras.imresize import imresize
 from leuko_keras.masks import colorize
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
 from leuko_keras.predict.pngstream import png_rows
-from leuko_keras.predict.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, DEFAULT_TILE, iter_strips
+from leuko_keras.predict.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
 
 # Our own outputs (and the synthetic set's masks) are not inputs.
 SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask")
@@ -87,7 +87,7 @@ def predict_file(
     path: str | os.PathLike,
     backend: Backend,
     out_dir: str | os.PathLike,
-    tile: int = DEFAULT_TILE,
+    tile: int | None = None,
     halo: int = DEFAULT_HALO,
     overlap: int = DEFAULT_OVERLAP,
 ) -> list[Path]:
@@ -154,7 +154,7 @@ def predict_paths(
     inputs: Sequence[str | os.PathLike],
     backend: Backend,
     out_dir: str | os.PathLike,
-    tile: int = DEFAULT_TILE,
+    tile: int | None = None,
     halo: int = DEFAULT_HALO,
     overlap: int = DEFAULT_OVERLAP,
     progress: bool = True,

@@ -28,7 +28,20 @@ import numpy as np
 
 from leuko_keras.predict.backends import Backend, lr_multiple
 
-DEFAULT_TILE = 128
+# HR side of a tile: bounds a network's activation memory whatever the scale
+# (64 feature maps of 512 x 512 float32 are 64 MB each).
+TILE_HR = 512
+
+
+def default_tile(scale: int) -> int:
+    """LR tile side (halo included) giving ~512 HR pixels, at least 64 LR pixels.
+
+    >>> default_tile(4), default_tile(8), default_tile(2)
+    (128, 64, 256)
+    """
+    return max(64, TILE_HR // scale)
+
+
 DEFAULT_HALO = 16
 DEFAULT_OVERLAP = 8
 
@@ -98,7 +111,7 @@ def ramps(wins: list[Window], scale: int) -> list[np.ndarray]:
 def iter_strips(
     backend: Backend,
     lr_y: np.ndarray,
-    tile: int = DEFAULT_TILE,
+    tile: int | None = None,
     halo: int = DEFAULT_HALO,
     overlap: int = DEFAULT_OVERLAP,
 ) -> Iterator[Strip]:
@@ -112,7 +125,8 @@ def iter_strips(
     lr = np.asarray(lr_y, dtype=np.float32)
     s = backend.scale
     height, width = lr.shape
-    tile_h, tile_w = backend.fixed_lr_shape or (tile, tile)
+    side = tile or default_tile(s)
+    tile_h, tile_w = backend.fixed_lr_shape or (side, side)
     halo_h, halo_w = (min(halo, (t - 2) // 4) for t in (tile_h, tile_w))
     over_h, over_w = (min(overlap, (t - 2) // 4) for t in (tile_h, tile_w))
     align = lr_multiple(s)
@@ -160,11 +174,13 @@ def iter_strips(
 def super_resolve_tiled(
     backend: Backend,
     lr_y: np.ndarray,
-    tile: int | None = DEFAULT_TILE,
+    tile: int | None = None,
     halo: int = DEFAULT_HALO,
     overlap: int = DEFAULT_OVERLAP,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Whole SR image (and probabilities) from the tiled strips; ``tile=None`` runs untiled when the backend allows.
+
+    Evaluation uses ``tile=None`` (images of a few hundred pixels); prediction tiles.
 
     >>> from leuko_keras.predict.backends import BicubicBackend
     >>> super_resolve_tiled(BicubicBackend(4), np.zeros((10, 12)), tile=None)[0].shape
@@ -172,7 +188,7 @@ def super_resolve_tiled(
     """
     if tile is None and backend.fixed_lr_shape is None:
         return backend.run(lr_y)
-    strips = list(iter_strips(backend, lr_y, tile or DEFAULT_TILE, halo, overlap))
+    strips = list(iter_strips(backend, lr_y, tile, halo, overlap))
     sr = np.concatenate([s.sr for s in strips])
     probs = None if strips[0].probs is None else np.concatenate([s.probs for s in strips])
     return sr, probs

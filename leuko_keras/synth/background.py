@@ -52,18 +52,17 @@ def smear_background(
             continue
         placed.append((cy, cx, r))
     for cy, cx, r in placed:
-        rbc += _red_cell(yy, xx, cy, cx, r, rng)
+        _add_red_cell(rbc, yy, xx, cy, cx, r, rng)
     platelets = _platelets(size, px_per_um, rng)
     return rbc, platelets
 
 
-def _red_cell(yy, xx, cy, cx, r, rng) -> np.ndarray:
-    """Density of one biconcave red cell: thicker rim, pale centre of variable size."""
+def _add_red_cell(rbc: np.ndarray, yy, xx, cy, cx, r, rng) -> None:
+    """Add the density of one biconcave red cell to ``rbc`` in place: denser rim, pale centre."""
     y0, y1 = int(max(cy - r - 3, 0)), int(min(cy + r + 4, yy.shape[0]))
     x0, x1 = int(max(cx - r - 3, 0)), int(min(cx + r + 4, yy.shape[1]))
-    out = np.zeros(yy.shape, np.float32)
     if y0 >= y1 or x0 >= x1:
-        return out
+        return
     sy, sx = yy[y0:y1, x0:x1], xx[y0:y1, x0:x1]
     field = polar_blob(
         sy, sx, cy, cx, r, rng, roughness=0.02, harmonics=6, aspect=rng.uniform(1.0, 1.12), angle=rng.uniform(0, np.pi)
@@ -74,8 +73,8 @@ def _red_cell(yy, xx, cy, cx, r, rng) -> np.ndarray:
     profile = 1.0 - pale * np.exp(-((rho / centre_size) ** 4))
     # Slightly denser band just inside the rim (the doughnut's thick edge).
     profile += 0.12 * np.exp(-(((rho - 0.78) / 0.15) ** 2))
-    out[y0:y1, x0:x1] = coverage(field) * profile * rng.uniform(0.85, 1.1)
-    return out
+    # Overlapping red cells add up (Beer-Lambert): their overlap looks darker, as in real smears.
+    rbc[y0:y1, x0:x1] += coverage(field) * profile * rng.uniform(0.85, 1.1)
 
 
 def _platelets(size: int, px_per_um: float, rng: np.random.Generator) -> np.ndarray:

@@ -49,10 +49,11 @@ def _optical_density(
     nuc_cov = coverage(cell.nucleus)
     inside = cell.outline > 0
     cyto_region = inside & (cell.nucleus < -0.3 * ppu)
-    od = stain.od
+    # (density map, stain component) pairs; summed in OD space in one matrix product at the end.
+    layers: list[tuple[np.ndarray, str]] = []
     # Red cells under the white cell's edge are mostly hidden by it (it lies on top, thicker).
-    total = (rbc * (1.0 - 0.8 * cell_cov))[..., None] * od["rbc"]
-    total = total + (platelets * (1.0 - cell_cov))[..., None] * od["platelet"]
+    layers.append((rbc * (1.0 - 0.8 * cell_cov), "rbc"))
+    layers.append((platelets * (1.0 - cell_cov), "platelet"))
 
     # Cytoplasm: ground-glass texture, a denser membrane rim, paler halo next to the nucleus.
     edge = np.exp(-((np.maximum(cell.outline, 0.0) / (0.5 * ppu)) ** 2)) * cell_cov
@@ -64,20 +65,20 @@ def _optical_density(
     cyto = cyto + rim_weight * edge - (0.35 if kind == "lymphocyte" else 0.15) * halo
     if kind == "monocyte":
         cyto = cyto * (1.0 - _vacuoles(size, rng, cyto_region, ppu))
-    total = total + (cell_cov * np.maximum(cyto, 0.05))[..., None] * od[f"cyto_{kind}"]
+    layers.append((cell_cov * np.maximum(cyto, 0.05), f"cyto_{kind}"))
 
     # Nucleus: chromatin clumps, condensed along the nuclear membrane.
     chrom = chromatin(size, rng, ppu, kind)
     membrane = np.exp(-((np.maximum(cell.nucleus, 0.0) / (0.35 * ppu)) ** 2))
     chrom = chrom * (1.0 + 0.25 * membrane)
     nucleus_strength = 0.55 if kind == "basophil" else 1.0
-    total = total + (nuc_cov * chrom * nucleus_strength)[..., None] * od["nucleus"]
+    layers.append((nuc_cov * chrom * nucleus_strength, "nucleus"))
 
     gran = _granules(kind, size, rng, inside, cyto_region, ppu)
     if gran is not None:
-        name, density = gran
-        total = total + density[..., None] * od[name]
-    return total
+        layers.append((gran[1], gran[0]))
+    densities = np.stack([d for d, _ in layers], axis=-1)
+    return densities @ np.stack([stain.od[name] for _, name in layers])
 
 
 def _granules(kind, size, rng, inside, cyto_region, ppu) -> tuple[str, np.ndarray] | None:
@@ -87,8 +88,9 @@ def _granules(kind, size, rng, inside, cyto_region, ppu) -> tuple[str, np.ndarra
     if kind == "eosinophil":
         # Large uniform granules packed edge to edge, lying over the nucleus's rim a little.
         r = rng.uniform(0.28, 0.36) * ppu
-        n = int(rng.uniform(0.8, 1.0) * area_cyto / (0.866 * (2.15 * r) ** 2))
-        return "granule_eosinophil", granules(size, rng, cyto_region, n, r, size_spread=0.12, packed=True)
+        n = int(rng.uniform(0.6, 0.95) * area_cyto / (0.866 * (2.15 * r) ** 2))
+        dens = granules(size, rng, cyto_region, n, r, size_spread=0.12, packed=True, weight_range=(0.45, 1.15))
+        return "granule_eosinophil", dens
     if kind == "basophil":
         # Coarse granules of uneven size over nucleus and cytoplasm: that is what hides the nucleus.
         r = rng.uniform(0.32, 0.45) * ppu

@@ -51,18 +51,18 @@ def polar_blob(
     bound = 1.0
     if roughness > 0 or ruffle_px > 0:
         # The wobble depends on the angle only: tabulate it once, then look it up per pixel.
-        theta = np.linspace(-np.pi, np.pi, _TABLE + 1, dtype=np.float32)
-        wobble_table = np.ones_like(theta)
-        for k in range(2, harmonics + 2):
-            amp = roughness * rng.normal(0, 1) * 2.0 / k
-            wobble_table += amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
+        theta = np.linspace(-np.pi, np.pi, _TABLE + 1)
+        ks = np.arange(2, harmonics + 2)
+        amps = roughness * rng.normal(0, 1, len(ks)) * 2.0 / ks
         if ruffle_px > 0:
             extra = np.arange(harmonics + 2, 3 * harmonics + 2)
             # Amplitudes fall as 1/k: edges keep a gentle slope (the field stays close to a distance).
             weights = (harmonics + 2) / extra
-            amps = rng.normal(0, 1, len(extra)) * weights * (ruffle_px / radius) * np.sqrt(2.0 / np.sum(weights**2))
-            for k, amp in zip(extra, amps, strict=True):
-                wobble_table += amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi))
+            scale = (ruffle_px / radius) * np.sqrt(2.0 / np.sum(weights**2))
+            ks = np.concatenate([ks, extra])
+            amps = np.concatenate([amps, rng.normal(0, 1, len(extra)) * weights * scale])
+        phases = rng.uniform(0, 2 * np.pi, len(ks))
+        wobble_table = (1.0 + amps @ np.cos(np.outer(ks, theta) + phases[:, None])).astype(np.float32)
         bound = float(wobble_table.max())
     out = None
     if margin is not None:

@@ -30,7 +30,7 @@ _REFERENCE_RGB = {
     "cyto_lymphocyte": (186, 188, 216),
     "cyto_monocyte": (192, 180, 210),
     "granule_neutrophil": (190, 140, 185),
-    "granule_eosinophil": (224, 138, 104),
+    "granule_eosinophil": (208, 128, 108),
     "granule_basophil": (62, 28, 92),
     "membrane": (150, 120, 170),
 }

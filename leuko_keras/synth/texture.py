@@ -49,13 +49,15 @@ def granules(
     radius_px: float,
     size_spread: float = 0.25,
     packed: bool = False,
+    weight_range: tuple[float, float] = (0.75, 1.0),
 ) -> np.ndarray:
     """Density in [0, 1] of about ``count`` round granules over ``region`` (bool mask).
 
     Granules are anti-aliased discs with sub-pixel centres, composited by maximum so
     neighbours stay distinct instead of merging into blobs. ``packed`` places them on a
     jittered hexagonal lattice (eosinophil granules fill the cytoplasm edge to edge);
-    otherwise they are scattered at random and may overlap.
+    otherwise they are scattered at random and may overlap. Each granule's density is
+    drawn from ``weight_range``.
     """
     ys, xs = np.nonzero(region)
     if len(ys) == 0 or count <= 0:
@@ -72,7 +74,7 @@ def granules(
         gy = ys[pick] + rng.uniform(-0.5, 0.5, count)
         gx = xs[pick] + rng.uniform(-0.5, 0.5, count)
     radii = radius_px * np.exp(rng.normal(0, size_spread, len(gy)))
-    return discs(size, gy, gx, radii, rng.uniform(0.75, 1.0, len(gy)))
+    return discs(size, gy, gx, radii, rng.uniform(*weight_range, len(gy)))
 
 
 def _hex_lattice(rng: np.random.Generator, ys: np.ndarray, xs: np.ndarray, spacing: float):

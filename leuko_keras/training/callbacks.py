@@ -61,6 +61,8 @@ def make_callbacks(
     if budget is not None:
         items.append(budget)
     if chief:
+        # Our own progress bar here, so the ETA line comes after the epoch's Keras line, not before.
+        items.append(keras.callbacks.ProgbarLogger())
         budget_seconds = config.time_budget_minutes * 60 if config.time_budget_minutes else None
         items.append(EtaLine(config.epochs, budget_seconds, printer=printer))
     if chief and config.tensorboard:

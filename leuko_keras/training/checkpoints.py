@@ -55,16 +55,18 @@ class NanGuard(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
 
+    @staticmethod
+    def _check(logs: dict | None, epoch: int, batch: int | None) -> None:
+        # Every loss entry: GAN models report g_loss/d_loss, not loss.
+        for key, value in (logs or {}).items():
+            if "loss" in key and not _finite(value):
+                raise TrainingDivergedError(epoch, batch, key, float(value))
+
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        value = (logs or {}).get("loss")
-        if value is not None and not _finite(value):
-            raise TrainingDivergedError(self.epoch, batch, "loss", float(value))
+        self._check(logs, self.epoch, batch)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        for key in ("loss", "val_loss"):
-            value = (logs or {}).get(key)
-            if value is not None and not _finite(value):
-                raise TrainingDivergedError(epoch, None, key, float(value))
+        self._check(logs, epoch, None)
 
 
 class BestAndLast(keras.callbacks.Callback):
@@ -94,8 +96,10 @@ class BestAndLast(keras.callbacks.Callback):
         key = self.monitor if self.monitor in logs else find_metric(logs, "psnr") or find_metric(logs, "psnr", False)
         if key is not None:
             return key, float(logs[key])
-        key = "val_loss" if "val_loss" in logs else "loss"
-        return f"-{key}", -float(logs[key])
+        for key in ("val_loss", "loss"):
+            if key in logs:
+                return f"-{key}", -float(logs[key])
+        return "epoch", float((self.last_epoch or 0) + 1)  # nothing to judge: the latest epoch wins
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = dict(logs or {})

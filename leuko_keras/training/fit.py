@@ -171,7 +171,7 @@ def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: Ru
         "seed": config.seed,
         "precision": precision,
         "strategy": {"kind": plan.kind, "replicas": plan.num_replicas, "devices": list(plan.devices)},
-        "parameters": int(model.count_params()),
+        "parameters": _count_params(model),
         "protocol": protocol(),
         "data": {"source": config.source, "fingerprint": _fingerprint(config), "validation_split": "val"},
         "versions": _versions(),
@@ -179,6 +179,27 @@ def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: Ru
         "resumed": [*((previous or {}).get("resumed", [])), *([now] if config.resume else [])],
     }
     return payload
+
+
+def _output_names(model: Any, config: FitConfig) -> list[str]:
+    # The registry knows what a model predicts, GAN wrappers included; other models tell by their outputs.
+    try:
+        from leuko_keras.models import model_info
+
+        return list(model_info(config.model).outputs)
+    except (ImportError, LeukoInputError):
+        pass
+    try:
+        return list(model.output) if isinstance(model.output, dict) else list(getattr(model, "output_names", []))
+    except (AttributeError, ValueError):
+        return []
+
+
+def _count_params(model: Any) -> int:
+    try:
+        return int(model.count_params())
+    except ValueError:  # an unbuilt subclassed model
+        return 0
 
 
 def _seed(config: FitConfig) -> None:
@@ -228,10 +249,10 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
         with plan.strategy.scope():
             model = (hooks.build_model or _build)(config)
             (hooks.compile_model or _compile)(model, config)
-        need_mask = "mask" in (model.output if isinstance(model.output, dict) else {})
+        need_mask = "mask" in _output_names(model, config)
         train = (hooks.make_dataset or _dataset)(config, "train", need_mask)
         val = (hooks.make_dataset or _dataset)(config, "val", need_mask)
-        params = int(model.count_params())
+        params = _count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
         run.write_json(run.config, _config_payload(config, plan, precision, run, model))
         say(

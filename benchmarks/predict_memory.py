@@ -1,0 +1,60 @@
+"""Peak memory and time of `predict` on a large wide-field image (target: 4096 x 4096 in <= 2 GiB).
+
+Writes a synthetic RGB field of --size pixels, super-resolves it with
+--model (default bicubic, which exercises the reading, tiling, chroma,
+streamed PNG writing; a network adds its per-tile activations, bounded by
+the 512 px HR tile), and prints the peak resident memory of the process.
+
+    python benchmarks/predict_memory.py --size 4096 --scale 4
+    python benchmarks/predict_memory.py --size 1024 --model runs/gp_x4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=4096, help="Side of the square input field (LR pixels)")
+    p.add_argument("--scale", type=int, default=4, help="Scale for bicubic (a model uses its own)")
+    p.add_argument("--model", default="bicubic", help="bicubic, run folder, .keras or .tflite")
+    p.add_argument("--tile", type=int, default=None, help="LR tile side (default: 512 HR px)")
+    args = p.parse_args(argv)
+
+    import numpy as np
+
+    from leuko_keras.imageio import write_image
+    from leuko_keras.predict import load_backend, predict_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        field = Path(tmp) / "field.png"
+        rng = np.random.default_rng(0)
+        coarse = rng.random((args.size // 32 + 1, args.size // 32 + 1, 3))
+        pixels = np.kron(coarse, np.ones((32, 32, 1)))[: args.size, : args.size]
+        write_image(field, pixels)
+        del pixels, coarse
+        backend = load_backend(args.model, scale=args.scale if args.model == "bicubic" else None)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        report = predict_paths([field], backend, Path(tmp) / "out", tile=args.tile, progress=False)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out = Path(tmp) / "out" / "field_sr.png"
+        size_mb = out.stat().st_size / 2**20 if out.exists() else 0.0
+    print(f"model {backend.name} x{backend.scale}, field {args.size}x{args.size} -> {args.size * backend.scale} px")
+    print(f"peak RSS before predict {before:.0f} MiB, after {peak:.0f} MiB (target <= 2048 MiB)")
+    print(f"time {seconds:.1f} s, output PNG {size_mb:.0f} MiB, failed: {report.failed or 'none'}")
+    return 0 if peak <= 2048 and not report.failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
