@@ -38,7 +38,7 @@ def test_quick_demo_runs_every_step_and_reports_where_things_are(tmp_path: Path)
     srs = sorted((out / "predictions").glob("*_sr.png"))
     assert srs
     stem = srs[0].name[: -len("_sr.png")]
-    source = Image.open(out / "data" / f"{stem}.png")
+    source = Image.open(out / "lr_inputs" / f"{stem}.png")
     assert Image.open(srs[0]).size == (source.width * 4, source.height * 4)
     assert (out / "predictions" / f"{stem}_map.png").is_file()
     assert (out / "predictions" / f"{stem}_overlay.png").is_file()

@@ -159,3 +159,39 @@ def test_unsupported_scale_is_refused(plain_folder: Path) -> None:
     result = CliRunner().invoke(app, ["evaluate", "--data", str(plain_folder), "-m", "bicubic", "-s", "5"])
     assert result.exit_code == 2
     assert "--scale 5" in result.stderr
+
+
+class _Bumped:
+    """Bicubic plus a bright square at a known place: a model that disagrees there only."""
+
+    scale, has_map, fixed_lr_shape, source = 4, False, None, "test"
+
+    def __init__(self, name: str, bump: bool) -> None:
+        self.name, self.bump = name, bump
+
+    def run(self, lr_y: np.ndarray) -> tuple[np.ndarray, None]:
+        from leuko_keras.degrade import bicubic_upscale
+
+        sr = bicubic_upscale(np.asarray(lr_y, np.float64), 4)
+        if self.bump:
+            sr[40:52, 20:32] += 0.3
+        return sr, None
+
+
+def test_figures_find_the_planted_disagreement(tmp_path: Path) -> None:
+    from leuko_keras.dataset import make_example
+    from leuko_keras.evaluation import Evaluation, compare, score, write_figures
+    from leuko_keras.evaluation.figures import disagreement_window
+    from leuko_keras.predict.backends import BicubicBackend
+
+    rng = np.random.default_rng(5)
+    examples = [make_example(f"c{i}", _smooth_rgb(rng, 80), None, 4) for i in range(2)]
+    backends = [BicubicBackend(4), _Bumped("Bumped", True), _Bumped("Plain", False)]
+    results = [score(b, examples, 4) for b in backends]
+    ev = Evaluation(results, compare(results), {}, {4: backends}, {4: examples})
+    written = {p.name for p in write_figures(ev, tmp_path)}
+    assert written == {"fig4_x4.png", "fig6_x4.png"}  # no maps, so no Fig. 3
+    assert all(Image.open(tmp_path / name).size[0] > 200 for name in written)
+    sr_a, _ = backends[1].run(examples[0].lr_y)
+    sr_b, _ = backends[2].run(examples[0].lr_y)
+    assert disagreement_window(sr_a, sr_b, 12) == (40, 20)

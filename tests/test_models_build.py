@@ -44,8 +44,14 @@ def test_parameter_counts_match_the_papers():
 def test_gp_and_np_structure_six_residual_blocks_in_the_sr_branch():
     gp = leuko_keras.build_model("gp", scale=4)
     npm = leuko_keras.build_model("np", scale=4)
+
     def blocks(model, prefix):
-        return {layer.name.split("_")[0] for layer in model.layers if layer.name.endswith("_add") and layer.name.startswith(prefix)}
+        return {
+            layer.name.split("_")[0]
+            for layer in model.layers
+            if layer.name.endswith("_add") and layer.name.startswith(prefix)
+        }
+
     assert len(blocks(npm, "lrenc") | blocks(npm, "dec")) == 6
     assert len(blocks(gp, "lrenc") | blocks(gp, "dec")) == 6 and len(blocks(gp, "maskenc")) == 3
     assert gp.get_layer("fuse_cat").output.shape[-1] == 192 and npm.get_layer("fuse_cat").output.shape[-1] == 128
@@ -54,9 +60,7 @@ def test_gp_and_np_structure_six_residual_blocks_in_the_sr_branch():
     assert max(widths) == 512 and 32 in widths
     assert not any("batch_normalization" in layer.__class__.__name__.lower() for layer in gp.layers)
     # NP is exactly GP without the prior network and mask encoder.
-    prior = sum(
-        layer.count_params() for layer in gp.layers if layer.name.startswith(("prior_", "mask", "maskenc"))
-    )
+    prior = sum(layer.count_params() for layer in gp.layers if layer.name.startswith(("prior_", "mask", "maskenc")))
     fuse_extra = 64 * 9 * 64  # the fusion conv sees 64 more input channels in GP
     assert gp.count_params() - prior - fuse_extra == npm.count_params()
 

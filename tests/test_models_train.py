@@ -18,7 +18,7 @@ TINY = {
     "vdsr": {"depth": 5, "filters": 16},
     "srresnet": {"blocks": 2, "filters": 16},
     "srgan": {"blocks": 1, "d_filters": 8, "content": "charbonnier"},
-    "sftgan": {"blocks": 1, "d_filters": 8, "content": "charbonnier"},
+    "sftgan": {"blocks": 1, "d_filters": 8, "content": "charbonnier", "unet_base": 4},
 }
 
 

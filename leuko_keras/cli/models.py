@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from leuko_keras.cli.common import user_errors
@@ -15,7 +17,9 @@ from leuko_keras.cli.common import user_errors
 
 def models(
     scale: int = typer.Option(4, help="Scale to build the models at (2, 3, 4 or 8)."),
-    name: list[str] = typer.Option(None, "--name", help="Only these models (repeatable); default all."),
+    name: Annotated[
+        list[str] | None, typer.Option("--name", help="Only these models (repeatable); default all.")
+    ] = None,
     flops: bool = typer.Option(True, help="Count FLOPs at 224x224 HR (slower: builds each graph)."),
 ) -> None:
     """List every registered model: parameters, FLOPs at 224x224 (HR), input kind, outputs."""
@@ -27,7 +31,7 @@ def models(
     for each in names:
         model_info(each)  # unknown names fail before any slow build
     header = (
-        f"{'model':<9} {'params':>11} {'discrim.':>11} {'GFLOPs':>8}  {'network works on':<27} {'outputs':<8} description"
+        f"{'model':<9} {'params':>11} {'discrim.':>11} {'GFLOPs':>8}  {'network works on':<27} {'outputs':<8} about"
     )
     typer.echo(f"Model cards at x{scale}; FLOPs = 2 x MACs for one {CARD_SIZE}x{CARD_SIZE} HR output; input: LR Y")
     typer.echo(header)

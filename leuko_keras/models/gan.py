@@ -3,7 +3,7 @@
 ``model(lr)`` and ``model.predict(lr)`` run the generator (dict with
 ``"sr"``, plus ``"mask"`` for SFTGAN), so GAN models are used like every
 other registered model. ``fit`` runs the custom :meth:`GANModel.train_step`:
-generator loss = content (VGG19 conv5_4 features, or Charbonnier) +
+generator loss (logged as ``loss``) = content (VGG19 conv5_4 features, or Charbonnier) +
 ``adversarial_weight`` x adversarial (+ ``pixel_weight`` x Charbonnier,
 + ``lambda_map`` x map cross-entropy when the generator predicts a map and the
 data carries one); discriminator loss = real/fake cross-entropy on logits.
@@ -70,11 +70,12 @@ class GANModel(keras.Model):
         self.pixel_weight = float(pixel_weight)
         self.content = content
         self.lambda_map = float(lambda_map)
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        # "loss" (generator total) and "sr_psnr_y" match the names compiled models log, for callbacks.
+        self.g_loss_tracker = keras.metrics.Mean(name="loss")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.content_tracker = keras.metrics.Mean(name="content_loss")
         self.adv_tracker = keras.metrics.Mean(name="adv_loss")
-        self.psnr_tracker = PSNRY(crop=model_scale(self) or 4)
+        self.psnr_tracker = PSNRY(crop=model_scale(self) or 4, name="sr_psnr_y")
         self._aux = _Untracked({})
         self._compile_kwargs: dict[str, Any] = {}
         self.built = True
@@ -171,9 +172,12 @@ class GANModel(keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         hr, _ = self._targets(y)
         sr = self.generator(x, training=False)["sr"]
-        self.content_tracker.update_state(self._aux.value["content"](hr, sr))
+        content = self._aux.value["content"](hr, sr)
+        # Validation "loss" is the content loss: the adversarial term says nothing about a fixed image.
+        self.g_loss_tracker.update_state(content)
+        self.content_tracker.update_state(content)
         self.psnr_tracker.update_state(hr, sr)
-        return {m.name: m.result() for m in (self.content_tracker, self.psnr_tracker)}
+        return {m.name: m.result() for m in (self.g_loss_tracker, self.content_tracker, self.psnr_tracker)}
 
     # ------------------------------------------------------------- saving
     def get_config(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ and still has 6). The SR network takes the *predicted* soft map, so the
 whole graph trains end to end.
 
 >>> model = build_gp(scale=4)
->>> sorted(model.output.keys()) if isinstance(model.output, dict) else sorted(model.output_names)
+>>> sorted(model.output.keys())
 ['mask', 'sr']
 """
 
@@ -32,8 +32,8 @@ from leuko_keras.models.blocks import conv_lrelu, image_input, residual_block, s
 from leuko_keras.models.registry import model_name, register
 from leuko_keras.models.unet import unet_probs
 
-# Chosen by measurement (docs/models.md, benchmarks/global_residual.py): learning the
-# residual over the bicubic image converges much faster at equal steps.
+# Chosen by measurement (docs/models.md): at equal steps, learning the residual over
+# the bicubic image trains faster than learning the whole image.
 GLOBAL_RESIDUAL_DEFAULT = True
 
 

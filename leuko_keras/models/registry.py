@@ -92,7 +92,8 @@ def build_model(name: str, scale: int = 4, **settings: Any) -> keras.Model:
     unknown = sorted(set(settings) - set(known))
     if unknown:
         raise LeukoInputError(
-            f"model {name!r} has no setting {', '.join(unknown)}; its settings are: {', '.join(sorted(known)) or 'none'}"
+            f"model {name!r} has no setting {', '.join(unknown)}; "
+            f"its settings are: {', '.join(sorted(known)) or 'none'}"
         )
     return builder(scale=int(scale), **settings)
 

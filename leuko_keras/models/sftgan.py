@@ -65,10 +65,10 @@ def _upsample(x: Any, scale: int, filters: int) -> Any:
     return x
 
 
-def sftgan_generator(scale: int, blocks: int = 16, filters: int = 64) -> keras.Model:
+def sftgan_generator(scale: int, blocks: int = 16, filters: int = 64, unet_base: int = 32) -> keras.Model:
     """Input "lr" (B, h, w, 1) -> {"sr": (B, H, W, 1), "mask": (B, H, W, 3)}, both float32."""
     lr, image = image_input(scale, "lr")
-    probs = unet_probs(image)
+    probs = unet_probs(image, base=unet_base)
     cond = condition_network(probs, scale)
     head = keras.layers.Conv2D(filters, 3, padding="same", name="head_conv")(lr)
     x = head
@@ -92,14 +92,18 @@ def copy_prior(target: keras.Model, source_path: str, freeze: bool = True) -> in
     try:
         source = keras.models.load_model(source_path, compile=False)
     except (ValueError, OSError) as error:
-        raise LeukoInputError(f"{source_path}: cannot load the prior model ({error}); pass a trained GP .keras") from error
+        raise LeukoInputError(
+            f"{source_path}: cannot load the prior model ({error}); pass a trained GP .keras"
+        ) from error
     copied = 0
     for layer in target.layers:
         if layer.name.startswith(PREFIX) and layer.weights:
             try:
                 layer.set_weights(source.get_layer(layer.name).get_weights())
             except ValueError as error:
-                raise LeukoInputError(f"{source_path}: has no matching U-Net layer {layer.name}; pass a GP model") from error
+                raise LeukoInputError(
+                    f"{source_path}: has no matching U-Net layer {layer.name}; pass a GP model"
+                ) from error
             layer.trainable = not freeze
             copied += 1
     return copied
@@ -116,9 +120,10 @@ def build_sftgan(
     d_filters: int = 64,
     prior_from: str | None = None,
     freeze_prior: bool = True,
+    unet_base: int = 32,
 ) -> GANModel:
     """SFTGAN wrapper; ``prior_from``: a trained GP ``.keras`` whose U-Net is copied (and frozen)."""
-    generator = sftgan_generator(scale, blocks)
+    generator = sftgan_generator(scale, blocks, unet_base=unet_base)
     if prior_from is not None:
         copy_prior(generator, prior_from, freeze_prior)
     return GANModel(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -239,7 +240,8 @@ def _load_tflite(path: Path, name: str | None) -> TFLiteBackend:
     except ImportError as error:  # pragma: no cover - ai-edge-litert is a dependency
         raise LeukoInputError(f"{path}: ai-edge-litert is not installed; pip install ai-edge-litert") from error
     try:
-        interp = Interpreter(model_path=str(path))
+        # All cores: the interpreter defaults to one thread.
+        interp = Interpreter(model_path=str(path), num_threads=os.cpu_count() or 1)
     except (ValueError, RuntimeError) as error:
         raise LeukoInputError(f"{path}: not a readable TFLite model ({error}); re-export it") from error
     detail = interp.get_input_details()[0]

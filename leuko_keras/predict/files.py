@@ -169,7 +169,8 @@ def predict_paths(
             report.written[str(path)] = predict_file(path, backend, out, tile, halo, overlap)
         except LeukoInputError as error:
             _record(report, path, str(error), on_error)
-        except (OSError, ValueError, MemoryError) as error:
+        except Exception as error:
+            # One bad file (or a runtime error on it, e.g. out of memory) must not cost the user the others.
             _record(report, path, f"{path}: {type(error).__name__}: {error}".splitlines()[0], on_error)
     return report
 

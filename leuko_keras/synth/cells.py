@@ -1,6 +1,6 @@
 """Geometry of the five leukocyte types: the cell outline and the nucleus as distance fields.
 
-Sizes are drawn in micrometres (haematology atlas ranges) and converted with
+Sizes are drawn in micrometres (apparent sizes in a smear) and converted with
 ``px_per_um``, so every type keeps its size relative to the red cells.
 
 >>> import numpy as np
@@ -19,7 +19,8 @@ from leuko_keras.synth.shapes import capsule, grid, polar_blob
 
 CELL_TYPES: tuple[str, ...] = ("neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte")
 
-# Cell diameter ranges in micrometres (blood-smear atlas values, slightly generous: smears flatten cells).
+# Apparent diameters in micrometres (red cell = 7.5 um): above atlas values because cells flatten in a
+# smear; matched to the cell/crop area ratios of the shared CellaVision crops.
 _DIAMETER_UM = {
     "neutrophil": (14.0, 17.0),
     "eosinophil": (14.5, 17.5),

@@ -86,7 +86,7 @@ def _granules(kind, size, rng, inside, cyto_region, ppu) -> tuple[str, np.ndarra
     area_cyto = float(cyto_region.sum())
     area_cell = float(inside.sum())
     if kind == "eosinophil":
-        # Large uniform granules packed edge to edge, lying over the nucleus's rim a little.
+        # Large, nearly uniform granules packed edge to edge; their stain uptake varies granule to granule.
         r = rng.uniform(0.28, 0.36) * ppu
         n = int(rng.uniform(0.6, 0.95) * area_cyto / (0.866 * (2.15 * r) ** 2))
         dens = granules(size, rng, cyto_region, n, r, size_spread=0.12, packed=True, weight_range=(0.45, 1.15))
@@ -100,7 +100,7 @@ def _granules(kind, size, rng, inside, cyto_region, ppu) -> tuple[str, np.ndarra
         r = max(0.6, 0.14 * ppu)
         n = int(0.35 * area_cyto / (np.pi * r * r))
         return "granule_neutrophil", granules(size, rng, cyto_region, n, r, size_spread=0.3) * 0.3
-    if kind == "lymphocyte" and rng.random() < 0.35:
+    if kind == "lymphocyte" and rng.random() < 0.35:  # a few azurophilic granules
         r = max(0.6, 0.2 * ppu)
         return "granule_neutrophil", granules(size, rng, cyto_region, int(rng.integers(3, 12)), r) * 0.9
     if kind == "monocyte":

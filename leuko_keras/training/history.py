@@ -71,9 +71,9 @@ def plot_curves(rows: list[dict[str, Any]], path: Any) -> None:
     epochs = [r["epoch"] for r in rows]
     for index, (word, title) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, len(panels), index)
-        keys = sorted(
-            {k for r in rows for k in r if word in k.lower() and (word != "loss" or k in ("loss", "val_loss"))}
-        )
+        keys = sorted({k for r in rows for k in r if word in k.lower()})
+        if word == "loss" and "loss" in keys:  # the total is enough when there is one (GANs have none)
+            keys = [k for k in keys if k in ("loss", "val_loss")]
         for key in keys:
             ax.plot(epochs, [r.get(key, float("nan")) for r in rows], marker="o", ms=3, label=key)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
