@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 import test_fit_tiny as t
 from leuko_keras.training import fit
-fit(t.tiny_config(sys.argv[2], epochs=8, steps_per_epoch=15), t.hooks(), printer=lambda line: print(line, flush=True))
+fit(t.tiny_config(sys.argv[2], epochs=8, steps_per_epoch=8), t.hooks(), printer=lambda line: print(line, flush=True))
 """
 
 
