@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-size", type=int, default=224)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--images", type=int, default=8, help="held-out crops for PSNR")
+    parser.add_argument("--calibration", type=int, default=100, help="int8 calibration crops (export default 100)")
     parser.add_argument("--json", default=None, help="also write the table as JSON here")
     args = parser.parse_args(argv)
 
@@ -112,8 +113,16 @@ def main(argv: list[str] | None = None) -> int:
             model.save(source)
         export_dir = work / "export"
         started = time.perf_counter()
-        result = export_model(source, export_dir, input_size=args.input_size, data=args.data, force=True)
-        what += f"; exported in {time.perf_counter() - started:.0f} s"
+        result = export_model(
+            source,
+            export_dir,
+            input_size=args.input_size,
+            data=args.data,
+            force=True,
+            calibration_count=args.calibration,
+            log=lambda message: print(f"  {message}", file=sys.stderr, flush=True),
+        )
+        what += f"; exported in {time.perf_counter() - started:.0f} s ({args.calibration} int8 calibration crops)"
         if result.failed:
             what += f"; gates failed: {result.failed}"
     meta = json.loads((export_dir / "metadata.json").read_text())

@@ -24,20 +24,27 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def measure(step, batches, warmup: int, steps: int, label: str = "") -> float:
-    """Median seconds of ``next(batches)`` + ``step(batch)`` over ``steps`` calls after ``warmup`` calls.
+def measure(step, batches, warmup: int, steps: int, label: str = "") -> tuple[float, float]:
+    """Median (wall, CPU) seconds of ``next(batches)`` + ``step(batch)`` over ``steps`` calls after warm-up.
 
-    Fetching the batch is inside the timed region: that is where a slow input pipeline shows.
+    Fetching the batch is inside the timed region: that is where a slow input pipeline shows. The
+    process CPU time, divided by the core count, estimates the step time on an otherwise idle
+    machine when other jobs share the cores.
     """
-    times = []
+    walls, cpus = [], []
     for index in range(warmup + steps):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         step(next(batches))
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         if index >= warmup:
-            times.append(elapsed)
-        print(f"  {label} step {index + 1}/{warmup + steps}: {elapsed:.2f}s", file=sys.stderr, flush=True)
-    return statistics.median(times)
+            walls.append(elapsed)
+            cpus.append(cpu)
+        print(
+            f"  {label} step {index + 1}/{warmup + steps}: {elapsed:.2f}s wall, {cpu:.2f}s CPU",
+            file=sys.stderr,
+            flush=True,
+        )
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def run(precision: str, args: argparse.Namespace) -> dict[str, float]:
@@ -67,10 +74,14 @@ def run(precision: str, args: argparse.Namespace) -> dict[str, float]:
         # One compiled Keras train step (the same function model.fit runs).
         model.train_on_batch(batch[0], batch[1])
 
-    memory = measure(step, forever(fixed), args.warmup, args.steps, f"{precision} in-memory")
-    piped = measure(step, pipeline, args.warmup, args.steps, f"{precision} pipeline")
+    cores = os.cpu_count() or 1
+    rates = {}
+    for source, batches in (("memory", forever(fixed)), ("pipeline", pipeline)):
+        wall, cpu = measure(step, batches, args.warmup, args.steps, f"{precision} {source}")
+        rates[source] = args.batch / wall
+        rates[f"{source}_cpu"] = args.batch / (cpu / cores)
     keras.mixed_precision.set_global_policy("float32")
-    return {"memory": args.batch / memory, "pipeline": args.batch / piped}
+    return rates
 
 
 def main() -> None:
@@ -91,11 +102,17 @@ def main() -> None:
         f"GP x4, {args.size}x{args.size} HR, batch {args.batch}, TF {tf.__version__}, jit_compile={args.jit}, "
         f"median of {args.steps} steps after {args.warmup} warm-up, {os.cpu_count()} CPU(s)"
     )
-    print(f"{'precision':<10}{'in-memory img/s':>17}{'pipeline img/s':>16}{'overhead':>10}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (by CPU = img / (CPU s / cores), an idle-machine estimate)")
+    header = ["precision", "in-memory img/s", "pipeline img/s", "overhead", "by CPU: in-memory", "pipeline", "overhead"]
+    print(f"{header[0]:<10}{header[1]:>17}{header[2]:>16}{header[3]:>10}{header[4]:>19}{header[5]:>10}{header[6]:>10}")
     for precision in args.precisions.split(","):
-        rates = run(precision.strip(), args)
-        overhead = 1.0 - rates["pipeline"] / rates["memory"]
-        print(f"{precision:<10}{rates['memory']:>17.2f}{rates['pipeline']:>16.2f}{overhead:>9.1%}", flush=True)
+        r = run(precision.strip(), args)
+        over, over_cpu = 1.0 - r["pipeline"] / r["memory"], 1.0 - r["pipeline_cpu"] / r["memory_cpu"]
+        print(
+            f"{precision:<10}{r['memory']:>17.3f}{r['pipeline']:>16.3f}{over:>9.1%}"
+            f"{r['memory_cpu']:>19.3f}{r['pipeline_cpu']:>10.3f}{over_cpu:>9.1%}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from PIL import Image
 
 import leuko_keras  # noqa: F401  (registers the custom layers so load works)
 from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.errors import LeukoInputError
 from leuko_keras.imresize import imresize
 from leuko_keras.inference import super_resolve
 from leuko_keras.model_io import load_model_any
@@ -56,4 +57,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except LeukoInputError as error:
+        raise SystemExit(f"error: {error}") from None

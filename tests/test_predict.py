@@ -109,12 +109,14 @@ def test_sixteen_bit_grey_stays_sixteen_bit(tmp_path: Path) -> None:
 
 
 def test_sixteen_bit_colour_stays_sixteen_bit_colour(tmp_path: Path) -> None:
-    rgb = np.random.default_rng(3).random((12, 10, 3))
+    rgb = np.random.default_rng(3).random((75, 10, 3))  # tall: several strips and colour chunks
     write_image(tmp_path / "rgb16.png", rgb, bit_depth=16)
-    predict_paths([tmp_path / "rgb16.png"], BicubicBackend(2), tmp_path / "out", progress=False)
+    rgb = read_image(tmp_path / "rgb16.png").pixels
+    predict_paths([tmp_path / "rgb16.png"], BicubicBackend(2), tmp_path / "out", tile=16, halo=4, overlap=2)
     out = read_image(tmp_path / "out" / "rgb16_sr.png")
-    assert out.bit_depth == 16 and out.pixels.shape == (24, 20, 3)
-    # Bicubic Y + bicubic chroma is bicubic RGB (the colour transform is affine).
+    assert out.bit_depth == 16 and out.pixels.shape == (150, 20, 3)
+    # Bicubic Y + bicubic chroma is bicubic RGB (the colour transform is affine), also across
+    # strip and chunk borders.
     np.testing.assert_allclose(out.pixels, np.clip(bicubic_upscale(rgb, 2), 0, 1), atol=3 / 65535)
 
 

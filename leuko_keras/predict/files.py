@@ -37,6 +37,7 @@ SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask")
 OVERLAY_ALPHA = 0.35
 # LR rows of context for the chroma upscale of a strip: the bicubic kernel reaches 2 LR pixels.
 CHROMA_MARGIN = 3
+CHUNK_ROWS = 64
 
 
 @dataclass
@@ -116,16 +117,19 @@ def predict_file(
             write_map = stack.enter_context(png_rows(targets["map"], w * s, h * s, 3, 8))
             write_overlay = stack.enter_context(png_rows(targets["overlay"], w * s, h * s, 3, 8))
         for strip in iter_strips(backend, lr_y, tile=tile, halo=halo, overlap=overlap):
-            y = np.clip(strip.sr, 0.0, 1.0)
-            rgb = _colour_rows(y, ycbcr, strip.row, s) if colour else None
-            write_sr(rgb if colour else y)
-            if write_map is not None and strip.probs is not None:
-                labels = np.argmax(strip.probs, axis=-1)
-                colours = colorize(labels).astype(np.float32) / 255.0
-                base = rgb if colour else np.repeat(y[..., None], 3, axis=-1)
-                tint = np.where((labels > 0)[..., None], OVERLAY_ALPHA, 0.0)
-                write_map(colours)
-                write_overlay(base * (1.0 - tint) + colours * tint)
+            # Colour conversion in short row chunks: its float64 temporaries would otherwise be
+            # several times the strip (hundreds of MB for a 16k-pixel-wide output).
+            for r in range(0, strip.sr.shape[0], CHUNK_ROWS):
+                y = np.clip(strip.sr[r : r + CHUNK_ROWS], 0.0, 1.0)
+                rgb = _colour_rows(y, ycbcr, strip.row + r, s) if colour else None
+                write_sr(rgb if colour else y)
+                if write_map is not None and strip.probs is not None:
+                    labels = np.argmax(strip.probs[r : r + CHUNK_ROWS], axis=-1)
+                    colours = colorize(labels).astype(np.float32) / 255.0
+                    base = rgb if colour else np.repeat(y[..., None], 3, axis=-1)
+                    tint = np.where((labels > 0)[..., None], OVERLAY_ALPHA, 0.0)
+                    write_map(colours)
+                    write_overlay(base * (1.0 - tint) + colours * tint)
     return list(targets.values())
 
 

@@ -53,6 +53,7 @@ class FitConfig:
     tensorboard: bool = True
     verbose: int = 1
     deterministic: bool = True
+    summary: bool = True  # the closing validation table (callers that evaluate on their own can skip it)
 
     @property
     def source(self) -> str | None:

@@ -308,7 +308,7 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
         )
         if message:
             say(message)
-        if chief and run.best.is_file():
+        if chief and config.summary and run.best.is_file():
             result.summary = _summarize(run, config, hooks, result, say)
         return result
     finally:
