@@ -46,12 +46,14 @@ def fit(
     epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default 100)."),
     steps_per_epoch: int | None = typer.Option(None, "--steps-per-epoch", help="Batches per epoch (default one pass)."),
     size: int | None = typer.Option(None, "--size", help="Training HR size in pixels (default 224)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Global batch, split across replicas (default 8)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Global batch, split over replicas (default 8)."),
     lr: float | None = typer.Option(None, "--lr", help="Adam learning rate (beta1 0.9) (default 1e-4)."),
     lambda_map: float | None = typer.Option(None, "--lambda", help="Weight of the parsing-map loss (default 1)."),
     lr_decay: bool = typer.Option(False, "--lr-decay", help="Halve the learning rate every 10 epochs."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed on CPU, same weights) (default 0)."),
-    synthetic_count: int | None = typer.Option(None, "--synthetic-count", help="Synthetic cells without --data (default 48)."),
+    synthetic_count: int | None = typer.Option(
+        None, "--synthetic-count", help="Synthetic cells if no --data (default 48)."
+    ),
     time_budget: float | None = typer.Option(None, "--time-budget", help="Stop cleanly after this many minutes."),
     devices: str | None = typer.Option(None, "--devices", help="auto, cpu, cpu:N, gpu, gpu:0,1 or a GPU count."),
     precision: str | None = typer.Option(None, "--precision", help="fp32, bf16, fp16 or auto (default fp32)."),

@@ -8,7 +8,7 @@ text reads well in a terminal and renders as Markdown.
 >>> rows = [ModelResult("Bicubic", 4, 30.0, 0.80, 2, []), ModelResult("NP", 4, 31.0, 0.85, 2, []),
 ...         ModelResult("GP", 4, 31.5, 0.84, 2, [])]
 >>> print(results_table(rows).splitlines()[4])
-| GP      | **31.50** | *0.8400*   |
+| GP      | **31.50**    | *0.8400*   |
 """
 
 from __future__ import annotations
