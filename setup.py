@@ -24,6 +24,7 @@ setup(
         "typer>=0.12",
         "matplotlib>=3.8",
         "ai-edge-litert>=2.0",
+        "tensorboard>=2.21",
     ],
     extras_require={
         "test": ["pytest>=8", "ruff>=0.6"],

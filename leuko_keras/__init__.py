@@ -10,6 +10,11 @@ Keras, so ``keras.models.load_model("model.keras")`` works with no
 
 from __future__ import annotations
 
+import os
+
+# Before TensorFlow loads: its C++ start-up chatter would bury the one-line errors users need to read.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 __version__ = "0.1.0"
 
 # Registration side effects: custom layers, losses, metrics and model builders.

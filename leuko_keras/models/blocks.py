@@ -56,5 +56,9 @@ def sr_head(features: Any, base: Any | None, name: str = "sr", kernel: int = 1) 
     """Final conv to one channel, in float32 (mixed precision safe); adds ``base`` if given (global residual)."""
     if base is None:
         return keras.layers.Conv2D(1, kernel, padding="same", name=name, dtype="float32")(features)
-    residual = keras.layers.Conv2D(1, kernel, padding="same", name=f"{name}_residual", dtype="float32")(features)
+    # Zero-initialised so an untrained model starts exactly at bicubic: a random head starts ~1.5 dB
+    # below it and GP's early steps overshoot into negative outputs (measured on the demo data).
+    residual = keras.layers.Conv2D(
+        1, kernel, padding="same", name=f"{name}_residual", dtype="float32", kernel_initializer="zeros"
+    )(features)
     return keras.layers.Add(name=name, dtype="float32")([base, residual])
