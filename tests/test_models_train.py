@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import keras
 import numpy as np
 import pytest
 
@@ -20,6 +21,9 @@ TINY = {
     "srgan": {"blocks": 1, "d_filters": 8, "content": "charbonnier"},
     "sftgan": {"blocks": 1, "d_filters": 8, "content": "charbonnier", "unet_base": 4},
 }
+# VDSR starts exactly at bicubic (zero-initialised residual head), where 1e-3 makes its plain conv stack
+# overshoot for the first steps; its paper trains with a small rate too.
+LEARNING_RATE = {"vdsr": 1e-4}
 
 
 def synthetic_batch(scale, count=2, hr=32, seed=0):
@@ -35,11 +39,12 @@ def synthetic_batch(scale, count=2, hr=32, seed=0):
 @pytest.mark.parametrize("name", list(TINY))
 def test_model_loss_goes_down_in_a_few_steps(name):
     scale = 4
+    keras.utils.set_random_seed(0)  # same initial weights every run: the check must not depend on luck
     x, y = synthetic_batch(scale)
     model = leuko_keras.build_model(name, scale=scale, **TINY[name])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        leuko_keras.compile_model(model, learning_rate=1e-3)
+        leuko_keras.compile_model(model, learning_rate=LEARNING_RATE.get(name, 1e-3))
     model.run_eagerly = True  # graph tracing costs more than these few steps
     outputs = set(model.output.keys()) if hasattr(model, "output") and isinstance(model.output, dict) else {"sr"}
     targets = {key: y[key] for key in ("sr", "mask") if key in outputs or getattr(model, "is_gan", False)}
