@@ -5,11 +5,15 @@ is read, modcropped and degraded with the MATLAB-exact path
 (:func:`leuko_keras.degrade.make_lr` on RGB, LR quantised to 8 bits as
 MATLAB does for uint8 input, then Y), and the bicubic input (if asked) is
 the MATLAB-exact bicubic upscale of that LR. Each example is then brought
-to the fixed training size by a centre crop, or a mirror pad (NumPy
-``symmetric``, i.e. MATLAB's border rule) when smaller; crop and pad offsets
-are multiples of ``scale``, so the LR window is exactly the LR of the HR
-window. The TensorFlow side only shuffles, flips/rotates (the same dihedral
-transform on LR, HR and map), one-hot encodes, batches and prefetches.
+to the fixed training size by a crop, or a mirror pad (NumPy ``symmetric``,
+i.e. MATLAB's border rule) when smaller. With ``random_crop`` (what ``fit``
+uses for training) the whole image is kept and a new window is drawn each
+time the image is visited, so every part of every image is trained on;
+otherwise (validation) the window is the fixed centre one. Crop and pad
+offsets are multiples of ``scale``, so the LR window is exactly the LR of
+the HR window. The TensorFlow side only crops, shuffles, flips/rotates (the
+same dihedral transform on LR, HR and map), one-hot encodes, batches and
+prefetches.
 
 ``source`` is ``None`` (the embedded synthetic set, generated in memory and
 deterministic by ``seed``), a data folder (see :mod:`leuko_keras.dataset`)
@@ -149,6 +153,7 @@ def make_dataset(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
     repeat: bool = False,
+    random_crop: bool = False,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
@@ -177,8 +182,10 @@ def make_dataset(
         split_file,
         **discover_options,
     )
-    # Streamed: only the training-size arrays are kept, not every full-size example.
-    arrays = [prepare_arrays(ex, scale, size, input_kind, need_mask) for ex in examples]
+    crop_randomly = random_crop and size is not None
+    # Streamed: only the arrays training needs are kept (whole images for random
+    # crops, else the training-size windows), not every full-size example.
+    arrays = [prepare_arrays(ex, scale, size, input_kind, need_mask, whole=crop_randomly) for ex in examples]
     if not arrays:
         raise LeukoInputError(
             f"{source or 'synthetic set'}: the {split} split is empty; add images or change the split fractions/file"
@@ -188,12 +195,22 @@ def make_dataset(
         stacked = tuple(np.stack([a[i] for a in arrays]) for i in range(3 if need_mask else 2))
         ds = tf.data.Dataset.from_tensor_slices(stacked)
     else:
-        if batch_size != 1:
+        if batch_size != 1 and not crop_randomly:
             raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
         ds = _ragged_dataset(arrays, need_mask)
     # The prepared arrays are the cache: held in memory once, so no .cache() copy.
     if shuffle:
         ds = ds.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
+    if crop_randomly:
+        factor = 1 if input_kind == "bicubic" else scale
+        # Its own stream (seed + 1), independent of the flips below, and new windows
+        # each epoch (still the same sequence for the same seed).
+        draws = tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip((ds, draws)).map(
+            lambda item, random: _random_crop(item, random, size, scale, factor),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
     if augment:
         # Per image (batch-wide selects and gathers measured slower here).
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.random(seed=seed))).map(
@@ -239,6 +256,28 @@ def _augment(item: tuple, random: Any) -> tuple:
     return tuple(out)
 
 
+def _random_crop(item: tuple, random: Any, size: int, scale: int, factor: int) -> tuple:
+    import tensorflow as tf
+
+    # Offsets are multiples of the scale so the LR window is exactly the LR of
+    # the HR window (input pixel i covers HR pixels [i*factor, (i+1)*factor)).
+    seed = tf.stack([random, random // 3 + 7])
+    draws = tf.random.stateless_uniform([2], seed, minval=0, maxval=2**30, dtype=tf.int32)
+    hr_shape = tf.shape(item[1])
+    y = draws[0] % ((hr_shape[0] - size) // scale + 1) * scale
+    x = draws[1] % ((hr_shape[1] - size) // scale + 1) * scale
+    small = size // factor
+    out = [
+        tf.ensure_shape(
+            item[0][y // factor : y // factor + small, x // factor : x // factor + small], [small, small, 1]
+        )
+    ]
+    out.append(tf.ensure_shape(item[1][y : y + size, x : x + size], [size, size, 1]))
+    if len(item) == 3:
+        out.append(tf.ensure_shape(item[2][y : y + size, x : x + size], [size, size]))
+    return tuple(out)
+
+
 def _to_targets(*item: Any) -> tuple:
     import tensorflow as tf
 
@@ -249,9 +288,17 @@ def _to_targets(*item: Any) -> tuple:
 
 
 def prepare_arrays(
-    example: Example, scale: int, size: int | None, input_kind: str = "lr", need_mask: bool = True
+    example: Example,
+    scale: int,
+    size: int | None,
+    input_kind: str = "lr",
+    need_mask: bool = True,
+    whole: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """(input (h, w, 1), hr (H, W, 1), labels (H, W) uint8) of one example at the training size.
+
+    ``whole=True`` keeps the whole image, mirror-padded only where it is
+    smaller than ``size`` (for random crops later).
 
     >>> ex = make_example("a", np.random.default_rng(0).random((40, 48)), np.zeros((40, 48), np.uint8), 4)
     >>> [a.shape for a in prepare_arrays(ex, 4, 64)]
@@ -266,7 +313,7 @@ def prepare_arrays(
     if size is None:
         windows = [(0, 0, 0, hr_h), (0, 0, 0, hr_w)]
     else:
-        windows = [_window(hr_h, size, scale), _window(hr_w, size, scale)]
+        windows = [_window(hr_h, size, scale, whole), _window(hr_w, size, scale, whole)]
     out = [
         _fit(inputs, windows, factor).astype(np.float32)[..., None],
         _fit(example.hr_y, windows, 1).astype(np.float32)[..., None],
@@ -276,8 +323,10 @@ def prepare_arrays(
     return tuple(out)
 
 
-def _window(length: int, size: int, scale: int) -> tuple[int, int, int, int]:
+def _window(length: int, size: int, scale: int, whole: bool = False) -> tuple[int, int, int, int]:
     """(start, pad_before, pad_after, kept) in HR pixels; all multiples of ``scale``."""
+    if length >= size and whole:
+        return 0, 0, 0, length
     if length >= size:
         start = (length - size) // 2 // scale * scale
         return start, 0, 0, size

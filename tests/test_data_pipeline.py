@@ -83,6 +83,34 @@ def test_centre_crop_keeps_exact_lr_window():
     np.testing.assert_array_equal(lr[:, 1:11, 0], example.lr_y[3:15])
 
 
+def _find_window(full: np.ndarray, crop: np.ndarray) -> tuple[int, int]:
+    size = crop.shape[0]
+    for y in range(full.shape[0] - size + 1):
+        for x in range(full.shape[1] - size + 1):
+            if np.array_equal(full[y : y + size, x : x + size], crop):
+                return y, x
+    raise AssertionError("crop is not a window of the full image")
+
+
+def test_random_crops_are_exact_lr_hr_windows_and_move_between_epochs():
+    ds = make_dataset(None, 4, batch_size=1, size=32, augment=False, shuffle=False, random_crop=True, seed=5, **SYNTH)
+    examples = load_examples(None, 4, split="train", seed=5, **SYNTH)
+    first_epoch, second_epoch = _all(ds), _all(ds)
+    offsets = []
+    for (lr, hr, mask), example in zip(first_epoch, examples, strict=True):
+        assert lr.shape == (8, 8, 1) and hr.shape == (32, 32, 1)
+        y, x = _find_window(example.hr_y.astype(np.float32), hr[..., 0])
+        assert y % 4 == 0 and x % 4 == 0
+        np.testing.assert_array_equal(
+            lr[..., 0], example.lr_y[y // 4 : y // 4 + 8, x // 4 : x // 4 + 8].astype(np.float32)
+        )
+        np.testing.assert_array_equal(np.argmax(mask, -1), example.labels[y : y + 32, x : x + 32])
+        offsets.append((y, x))
+    assert len(set(offsets)) > 1, "every image got the same window"
+    # A new window per visit: the data seen grows with the epochs, not a fixed centre crop.
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(first_epoch, second_epoch, strict=True))
+
+
 def test_mirror_pad_equals_degrading_the_mirrored_hr():
     rng = np.random.default_rng(1)
     rgb = rng.random((48, 16, 3))
@@ -112,6 +140,10 @@ def test_varying_sizes_and_folder_source(wbc_dir, tmp_path):
     split.write_text("001 train\n005 train\n010 val\n")
     ds = make_dataset(wbc_dir / "tecom", 4, batch_size=2, size=64, split_file=split, augment=False)
     lr, targets = next(iter(ds))
+    assert lr.shape == (2, 16, 16, 1) and targets["mask"].shape == (2, 64, 64, 3)
+    # Images of different sizes, kept whole for random crops, still batch.
+    moving = make_dataset(wbc_dir / "tecom", 4, batch_size=2, size=64, split_file=split, random_crop=True)
+    lr, targets = next(iter(moving))
     assert lr.shape == (2, 16, 16, 1) and targets["mask"].shape == (2, 64, 64, 3)
     full = make_dataset(wbc_dir / "tecom", 4, split="val", batch_size=1, size=None, split_file=split, need_mask=False)
     lr, targets = next(iter(full))

@@ -216,3 +216,24 @@ def test_disk_full_is_refused_before_training(tmp_path, monkeypatch):
     with pytest.raises(LeukoInputError, match="disk full"):
         fit(tiny_config(tmp_path / "run"), hooks())
     assert not (tmp_path / "run" / "last.keras").exists()
+
+
+def test_xla_setting_compiles_with_xla_and_trains_to_the_same_weights(tmp_path):
+    import keras
+
+    from leuko_keras.training.fit import _compile
+
+    lr, hr, onehot = _pairs(4, SIZE, SCALE, seed=3)
+    weights = {}
+    for xla in (False, True):
+        keras.utils.set_random_seed(0)
+        config = tiny_config(tmp_path / f"xla_{xla}", xla=xla)
+        model = _compile(tiny_model(config), config)
+        initial = model.get_weights()
+        assert model.jit_compile is xla  # Keras's "auto" leaves XLA off on a CPU
+        for _ in range(3):
+            model.train_on_batch(lr, {"sr": hr, "mask": onehot})
+        weights[xla] = model.get_weights()
+    for plain, compiled in zip(weights[False], weights[True], strict=True):
+        np.testing.assert_allclose(plain, compiled, atol=1e-5)
+    assert any(not np.allclose(w, v) for w, v in zip(weights[True], initial, strict=True)), "no training happened"

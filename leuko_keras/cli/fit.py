@@ -58,6 +58,9 @@ def fit(
     devices: str | None = typer.Option(None, "--devices", help="auto, cpu, cpu:N, gpu, gpu:0,1 or a GPU count."),
     precision: str | None = typer.Option(None, "--precision", help="fp32, bf16, fp16 or auto (default fp32)."),
     setting: list[str] | None = typer.Option(None, "--setting", help="Model setting KEY=VALUE (repeatable)."),  # noqa: B008 - typer idiom
+    xla: bool = typer.Option(
+        False, "--xla", help="XLA-compile the train step (15-22% faster on CPU, slow first step)."
+    ),
     no_augment: bool = typer.Option(False, "--no-augment", help="No flips/rotations of training crops."),
     no_tensorboard: bool = typer.Option(False, "--no-tensorboard", help="Do not write TensorBoard logs."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last completed epoch."),
@@ -95,6 +98,7 @@ def fit(
         config = FitConfig(
             out=str(out),
             lr_decay=lr_decay,
+            xla=xla,
             augment=not no_augment,
             tensorboard=not no_tensorboard,
             overwrite=overwrite,

@@ -47,6 +47,7 @@ class FitConfig:
     time_budget_minutes: float | None = None
     devices: str = "auto"
     precision: str = "fp32"
+    xla: bool = False  # XLA-compiled train steps; Keras leaves them off on CPU by default
     model_settings: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
     overwrite: bool = False
