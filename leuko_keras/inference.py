@@ -54,7 +54,8 @@ def super_resolve(
     step = need // math.gcd(need, scale)
     ph, pw = (-h) % step, (-w) % step
     padded = np.pad(lr, ((0, ph), (0, pw)), mode="symmetric") if (ph or pw) else lr
-    result = model.predict(padded[None, :, :, None], verbose=0)
+    # One image is one batch: predict_on_batch skips the tf.data pipeline predict() builds around it.
+    result = model.predict_on_batch(padded[None, :, :, None].astype(np.float32))
     if not isinstance(result, dict):
         names = output_names(model)
         result = dict(zip(names, result if isinstance(result, list | tuple) else [result], strict=True))

@@ -219,15 +219,14 @@ def test_disk_full_is_refused_before_training(tmp_path, monkeypatch):
 
 
 def test_xla_setting_compiles_with_xla_and_trains_to_the_same_weights(tmp_path):
-    import keras
 
-    from leuko_keras.training.fit import _compile
+    from leuko_keras.training.fit import _compile, _seed
 
     lr, hr, onehot = _pairs(4, SIZE, SCALE, seed=3)
     weights = {}
     for xla in (False, True):
-        keras.utils.set_random_seed(0)
         config = tiny_config(tmp_path / f"xla_{xla}", xla=xla)
+        _seed(config)  # as fit does: op determinism on by default, which Keras's XLA path refuses
         model = _compile(tiny_model(config), config)
         initial = model.get_weights()
         assert model.jit_compile is xla  # Keras's "auto" leaves XLA off on a CPU

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -172,3 +173,21 @@ def test_config_json_roundtrip_drives_resume(tmp_path):
     (run / "config.json").write_text(json.dumps({"settings": stored.to_dict()}))
     cfg = resume_config(run, epochs=9, time_budget_minutes=None, devices=None)
     assert cfg.resume and cfg.epochs == 9 and cfg.size == 64 and cfg.lr_decay and cfg.precision == "bf16"
+
+
+def test_step_decay_halves_generator_and_discriminator_from_their_own_starting_rates():
+    import keras
+
+    from leuko_keras.training.progress import StepDecay
+
+    gan = SimpleNamespace(
+        optimizer=keras.optimizers.Adam(1e-4),
+        d_optimizer=keras.optimizers.Adam(4e-4),
+        _compile_kwargs={"d_learning_rate": 4e-4},
+    )
+    decay = StepDecay(1e-4, every=2, factor=0.5)
+    decay.set_model(gan)
+    for epoch, g_rate, d_rate in ((0, 1e-4, 4e-4), (2, 5e-5, 2e-4), (5, 2.5e-5, 1e-4), (1, 1e-4, 4e-4)):
+        decay.on_epoch_begin(epoch)
+        assert float(gan.optimizer.learning_rate) == pytest.approx(g_rate)
+        assert float(gan.d_optimizer.learning_rate) == pytest.approx(d_rate)

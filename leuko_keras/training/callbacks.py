@@ -23,7 +23,7 @@ import keras
 from leuko_keras.training.checkpoints import AtomicBackupAndRestore, BestAndLast, NanGuard
 from leuko_keras.training.config import FitConfig
 from leuko_keras.training.history import HistoryWriter
-from leuko_keras.training.progress import EtaLine, TimeBudget, step_decay
+from leuko_keras.training.progress import EtaLine, StepDecay, TimeBudget
 from leuko_keras.training.runfolder import RunFolder
 
 
@@ -55,8 +55,7 @@ def make_callbacks(
     budget = TimeBudget(config.time_budget_minutes) if config.time_budget_minutes else None
     items: list[keras.callbacks.Callback] = [guard]
     if config.lr_decay:
-        schedule = step_decay(config.learning_rate, config.lr_decay_every, config.lr_decay_factor)
-        items.append(keras.callbacks.LearningRateScheduler(schedule))
+        items.append(StepDecay(config.learning_rate, config.lr_decay_every, config.lr_decay_factor))
     items += [HistoryWriter(run, plot=chief), checkpoint]
     if budget is not None:
         items.append(budget)

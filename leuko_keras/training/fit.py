@@ -210,9 +210,16 @@ def _seed(config: FitConfig) -> None:
     import tensorflow as tf
 
     keras.utils.set_random_seed(config.seed)
-    if config.deterministic:
+    # Set per run, both ways: the switch is process-wide and outlives the run that set it.
+    if config.deterministic and not config.xla:
         # Same seed twice -> identical weights on CPU; costs little there (tf.data is deterministic anyway).
         tf.config.experimental.enable_op_determinism()
+    else:
+        # Keras silently drops jit_compile=True while op determinism is on (it asks this same module);
+        # TensorFlow exports only the switch-on, so the switch-off comes from its config module.
+        from tensorflow.python.framework import config as tf_framework_config
+
+        tf_framework_config.disable_op_determinism()
 
 
 def _steps(dataset: Any, given: int | None) -> int:

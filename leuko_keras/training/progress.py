@@ -36,6 +36,30 @@ def step_decay(base: float, every: int = 10, factor: float = 0.5) -> Callable[[i
     return schedule
 
 
+class StepDecay(keras.callbacks.Callback):
+    """At each epoch start, set every optimiser of the model to its own starting rate times the step decay.
+
+    Keras's ``LearningRateScheduler`` only sees ``model.optimizer``; a GAN also has a discriminator
+    optimiser (``d_optimizer``), which must halve with the generator's. Starting rates come from the
+    settings, not from the optimisers, so a resumed run (whose optimisers already hold a decayed rate)
+    is not decayed twice.
+    """
+
+    def __init__(self, base: float, every: int = 10, factor: float = 0.5, d_base: float | None = None) -> None:
+        super().__init__()
+        self.schedule = step_decay(base, every, factor)
+        self.base = float(base)
+        self.d_base = d_base
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        rate = self.schedule(epoch, 0.0)
+        self.model.optimizer.learning_rate = rate
+        d_optimizer = getattr(self.model, "d_optimizer", None)
+        if d_optimizer is not None and d_optimizer is not self.model.optimizer:
+            d_base = self.d_base or getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
+            d_optimizer.learning_rate = rate * float(d_base) / self.base
+
+
 class EtaLine(keras.callbacks.Callback):
     """After each epoch print one line: epoch time, the monitored validation PSNR, ETA for the whole run."""
 
