@@ -54,6 +54,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--steps-per-epoch", type=int, default=None, help="Default: one pass over the training split")
     p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (the paper's 1e-4)")
     p.add_argument("--precision", default="auto", help="fp32, bf16 or auto (bf16 where the CPU has AMX)")
+    p.add_argument("--xla", action="store_true", help="XLA-compiled train steps (fit --xla; faster on CPU)")
+    p.add_argument(
+        "--xla-budgets",
+        nargs="+",
+        default=["epochs", "time"],
+        choices=["epochs", "time"],
+        help="Budgets that use --xla (default both)",
+    )
     p.add_argument("--split", default="test", help="Held-out split to evaluate on")
     p.add_argument("--retrain", action="store_true", help="Retrain runs that already exist")
     return p.parse_args(argv)
@@ -99,6 +107,7 @@ def train_all(args: argparse.Namespace, budget: str, models: list[str]) -> dict[
                 batch_size=args.batch_size,
                 learning_rate=args.lr,
                 precision=args.precision,
+                xla=args.xla and budget in args.xla_budgets,
                 model_settings=dict(SETTINGS.get(name, {})),
                 overwrite=True,
                 tensorboard=False,
@@ -154,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         specs = ["bicubic", *(str(p) for p in runs.values() if (p / "best.keras").is_file())]
         ev = evaluate(specs, args.scales, data=args.data, split=args.split, log=lambda m: print(m, flush=True))
         what = f"{args.epochs} epochs each" if budget == "epochs" else f"{args.minutes:g} wall-clock minutes each"
-        title = f"Budget: {what} ({args.size} px crops, batch {args.batch_size}, precision {args.precision})"
+        xla = ", XLA" if args.xla and budget in args.xla_budgets else ""
+        title = f"Budget: {what} ({args.size} px crops, batch {args.batch_size}, precision {args.precision}{xla})"
         text = render(ev.results, ev.comparisons, ev.protocol, title=title)
         extra = {"budget": budget, "training": {f"{n}_x{s}": _history(p) for (n, s), p in runs.items()}}
         write_markdown(out / f"table_{budget}.md", text)
