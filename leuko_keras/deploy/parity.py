@@ -83,9 +83,13 @@ def heldout_pairs(source: Any, scale: int, lr_size: int, limit: int = 8, **load_
 
 def run_keras(model: Any, lrs: np.ndarray, batch_size: int = 4) -> tuple[np.ndarray, np.ndarray | None]:
     """Keras outputs for (N, h, w) LR crops: SR (N, H, W) and probabilities (N, H, W, 3) or None."""
-    out = model.predict(lrs[..., None].astype(np.float32), batch_size=batch_size, verbose=0)
-    probs = out.get("mask")
-    return np.asarray(out["sr"])[..., 0], None if probs is None else np.asarray(probs)
+    # predict_on_batch per chunk: predict() would wrap a few crops in a whole tf.data pipeline.
+    inputs = lrs[..., None].astype(np.float32)
+    chunks = [model.predict_on_batch(inputs[i : i + batch_size]) for i in range(0, len(inputs), batch_size)]
+    sr = np.concatenate([np.asarray(c["sr"]) for c in chunks])[..., 0]
+    if "mask" not in chunks[0]:
+        return sr, None
+    return sr, np.concatenate([np.asarray(c["mask"]) for c in chunks])
 
 
 def run_tflite(
