@@ -15,3 +15,17 @@ def test_untrained_residual_model_outputs_matlab_bicubic(name: str) -> None:
     model = leuko_keras.build_model(name, scale=2, **({"filters": 8} if name == "np" else {}))
     sr = model.predict(lr, verbose=0)["sr"][0, ..., 0]
     np.testing.assert_allclose(sr, imresize(lr[0, ..., 0], 2.0), atol=1e-5)
+
+
+def test_vdsr_signal_survives_its_depth() -> None:
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = leuko_keras.build_model("vdsr", scale=2)
+    first, last = model.get_layer("conv0").output, model.get_layer("conv18").output
+    probe = keras.Model(model.inputs, [first, last])
+    lr = np.random.default_rng(2).random((1, 24, 24, 1)).astype("float32")
+    a, b = (np.asarray(t) for t in probe.predict(lr, verbose=0))
+    # Glorot init (Keras's default) leaves ~1/700 of the first layer's scale after 19 ReLU layers: no learning.
+    ratio = float(np.sqrt(np.mean(b**2)) / np.sqrt(np.mean(a**2)))
+    assert 0.1 < ratio < 10, ratio

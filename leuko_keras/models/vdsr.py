@@ -18,6 +18,10 @@ def build_vdsr(scale: int = 4, input_kind: str = "lr", depth: int = 20, filters:
     inputs, image = image_input(scale, input_kind)
     x = image
     for i in range(depth - 1):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        # He init, as the VDSR paper: with Keras's default Glorot each ReLU layer halves the signal's power,
+        # the 19th passes ~1/700 of it, and the model sat at bicubic through 11 epochs on real cells.
+        x = keras.layers.Conv2D(
+            filters, 3, padding="same", activation="relu", kernel_initializer="he_normal", name=f"conv{i}"
+        )(x)
     sr = sr_head(x, image, kernel=3)
     return keras.Model(inputs, {"sr": sr}, name=model_name("vdsr", scale))
