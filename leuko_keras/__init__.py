@@ -15,7 +15,7 @@ import os
 # Before TensorFlow loads: its C++ start-up chatter would bury the one-line errors users need to read.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 # Registration side effects: custom layers, losses, metrics and model builders.
 from leuko_keras import keras_metrics, layers, losses  # noqa: F401
