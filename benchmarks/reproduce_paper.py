@@ -67,6 +67,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _uses_xla(args: argparse.Namespace, budget: str) -> bool:
+    return args.xla and budget in args.xla_budgets
+
+
 def _run_done(run_dir: Path) -> bool:
     return (run_dir / "best.keras").is_file() and (run_dir / "summary.json").is_file()
 
@@ -107,7 +111,7 @@ def train_all(args: argparse.Namespace, budget: str, models: list[str]) -> dict[
                 batch_size=args.batch_size,
                 learning_rate=args.lr,
                 precision=args.precision,
-                xla=args.xla and budget in args.xla_budgets,
+                xla=_uses_xla(args, budget),
                 model_settings=dict(SETTINGS.get(name, {})),
                 overwrite=True,
                 tensorboard=False,
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         specs = ["bicubic", *(str(p) for p in runs.values() if (p / "best.keras").is_file())]
         ev = evaluate(specs, args.scales, data=args.data, split=args.split, log=lambda m: print(m, flush=True))
         what = f"{args.epochs} epochs each" if budget == "epochs" else f"{args.minutes:g} wall-clock minutes each"
-        xla = ", XLA" if args.xla and budget in args.xla_budgets else ""
+        xla = ", XLA" if _uses_xla(args, budget) else ""
         title = f"Budget: {what} ({args.size} px crops, batch {args.batch_size}, precision {args.precision}{xla})"
         text = render(ev.results, ev.comparisons, ev.protocol, title=title)
         extra = {"budget": budget, "training": {f"{n}_x{s}": _history(p) for (n, s), p in runs.items()}}

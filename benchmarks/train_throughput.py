@@ -60,7 +60,14 @@ def run(precision: str, args: argparse.Namespace) -> dict[str, float]:
     keras.utils.set_random_seed(0)
     model = compile_model(build_model("gp", scale=4), jit_compile=args.jit)
     dataset = make_dataset(
-        None, scale=4, split="train", batch_size=args.batch, size=args.size, synthetic_count=args.cells, repeat=True
+        None,
+        scale=4,
+        split="train",
+        batch_size=args.batch,
+        size=args.size,
+        synthetic_count=args.cells,
+        repeat=True,
+        random_crop=True,  # as fit trains
     )
     pipeline = iter(dataset)
     fixed = next(iter(dataset))

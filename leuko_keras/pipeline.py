@@ -266,16 +266,14 @@ def _random_crop(item: tuple, random: Any, size: int, scale: int, factor: int) -
     hr_shape = tf.shape(item[1])
     y = draws[0] % ((hr_shape[0] - size) // scale + 1) * scale
     x = draws[1] % ((hr_shape[1] - size) // scale + 1) * scale
-    small = size // factor
-    out = [
-        tf.ensure_shape(
-            item[0][y // factor : y // factor + small, x // factor : x // factor + small], [small, small, 1]
-        )
-    ]
-    out.append(tf.ensure_shape(item[1][y : y + size, x : x + size], [size, size, 1]))
-    if len(item) == 3:
-        out.append(tf.ensure_shape(item[2][y : y + size, x : x + size], [size, size]))
-    return tuple(out)
+
+    def window(tensor: Any, step: int) -> Any:
+        side = size // step
+        cut = tensor[y // step : y // step + side, x // step : x // step + side]
+        return tf.ensure_shape(cut, [side, side, *tensor.shape[2:]])
+
+    # Input at 1/factor of HR; HR and the map at full size.
+    return tuple(window(tensor, factor if index == 0 else 1) for index, tensor in enumerate(item))
 
 
 def _to_targets(*item: Any) -> tuple:

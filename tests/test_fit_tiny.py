@@ -219,7 +219,6 @@ def test_disk_full_is_refused_before_training(tmp_path, monkeypatch):
 
 
 def test_xla_setting_compiles_with_xla_and_trains_to_the_same_weights(tmp_path):
-
     from leuko_keras.training.fit import _compile, _seed
 
     lr, hr, onehot = _pairs(4, SIZE, SCALE, seed=3)

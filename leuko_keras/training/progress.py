@@ -45,18 +45,17 @@ class StepDecay(keras.callbacks.Callback):
     is not decayed twice.
     """
 
-    def __init__(self, base: float, every: int = 10, factor: float = 0.5, d_base: float | None = None) -> None:
+    def __init__(self, base: float, every: int = 10, factor: float = 0.5) -> None:
         super().__init__()
         self.schedule = step_decay(base, every, factor)
         self.base = float(base)
-        self.d_base = d_base
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         rate = self.schedule(epoch, 0.0)
         self.model.optimizer.learning_rate = rate
         d_optimizer = getattr(self.model, "d_optimizer", None)
         if d_optimizer is not None and d_optimizer is not self.model.optimizer:
-            d_base = self.d_base or getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
+            d_base = getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
             d_optimizer.learning_rate = rate * float(d_base) / self.base
 
 
