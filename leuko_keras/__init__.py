@@ -6,6 +6,7 @@ Keras, so ``keras.models.load_model("model.keras")`` works with no
 
 >>> import leuko_keras
 >>> model = leuko_keras.build_model("gp", scale=4)  # doctest: +SKIP
+>>> model = leuko_keras.pretrained("gp-lite-x4")  # a shipped model, trained on real cells  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,5 +21,6 @@ __version__ = "0.1.1"
 # Registration side effects: custom layers, losses, metrics and model builders.
 from leuko_keras import keras_metrics, layers, losses  # noqa: F401
 from leuko_keras.models import build_model, compile_model, list_models
+from leuko_keras.presets import list_pretrained, pretrained
 
-__all__ = ["__version__", "build_model", "compile_model", "list_models"]
+__all__ = ["__version__", "build_model", "compile_model", "list_models", "list_pretrained", "pretrained"]

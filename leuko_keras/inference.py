@@ -1,6 +1,7 @@
 """Super-resolve one luminance image with any registered model, whatever its size.
 
-The U-Net inside GP-style models needs HR sides that are multiples of 16.
+The U-Net inside GP-style models needs HR sides that are multiples of 16
+(``gp``), or LR sides that are multiples of 4 (``gp-lite``).
 We pad the LR image at the bottom/right by *symmetric* reflection (edge
 pixel repeated, MATLAB's own bicubic border rule, so the in-graph bicubic
 of the original pixels is unchanged), predict, and crop back: users never
@@ -21,14 +22,25 @@ import numpy as np
 
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.models.compile import output_names
+from leuko_keras.models.lite import LITE_PREFIX
 from leuko_keras.models.registry import model_scale
-from leuko_keras.models.unet import PREFIX, size_multiple
+from leuko_keras.models.unet import PREFIX
 
 
 def hr_multiple(model: keras.Model) -> int:
-    """What the HR sides must be a multiple of for ``model`` (16 with a U-Net prior, else 1)."""
-    has_prior = any(layer.name.startswith(PREFIX) for layer in _all_layers(model))
-    return size_multiple() if has_prior else 1
+    """What the HR sides must be a multiple of for ``model``: 2**poolings of its U-Net, at HR (gp: 16)
+    or at LR (gp-lite: 4 x scale); 1 without a prior.
+
+    >>> import leuko_keras
+    >>> hr_multiple(leuko_keras.build_model("gp", scale=4)), hr_multiple(leuko_keras.build_model("gp-lite", scale=8))
+    (16, 32)
+    """
+    layers = _all_layers(model)
+    hr_pools = sum(1 for layer in layers if layer.name.startswith(f"{PREFIX}pool"))
+    lr_pools = sum(1 for layer in layers if layer.name.startswith(f"{LITE_PREFIX}pool"))
+    if lr_pools:
+        return 2**lr_pools * (model_scale(model) or 1)
+    return 2**hr_pools
 
 
 def super_resolve(

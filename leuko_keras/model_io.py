@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -22,11 +21,14 @@ CONFIG = "config.json"
 
 
 def load_model_any(path: str | os.PathLike, compile: bool = True) -> tuple[keras.Model, dict[str, Any] | None]:
-    """Return ``(model, config)`` from ``model.keras`` (config None) or a run folder (``best.keras`` + ``config.json``).
+    """Return ``(model, config)`` from ``model.keras`` (config None), a run folder (``best.keras`` +
+    ``config.json``) or the name of a shipped pretrained model (``gp-lite-x4``).
 
     >>> model, config = load_model_any("runs/gp_x4")  # doctest: +SKIP
     """
-    path = Path(path)
+    from leuko_keras.presets import resolve_model_path
+
+    path = resolve_model_path(path)
     config: dict[str, Any] | None = None
     if path.is_dir():
         model_file = path / BEST

@@ -27,6 +27,7 @@ or a ``.h5`` file made by ``leuko-keras pack``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -109,6 +110,23 @@ def iter_examples(
     """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once)."""
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
+    if isinstance(source, list | tuple):
+        # Each folder split on its own, so a folder's test images are the same as when it is used alone.
+        for folder in source:
+            for example in iter_examples(
+                folder,
+                scale,
+                split,
+                need_mask,
+                synthetic_count,
+                synthetic_size,
+                seed,
+                fractions,
+                split_file,
+                **discover_options,
+            ):
+                yield dataclasses.replace(example, name=f"{Path(folder).name}/{example.name}")
+        return
 
     def pick(items: list[Any], generated: bool = False) -> list[Any]:
         if split == "all":
@@ -154,6 +172,7 @@ def make_dataset(
     split_file: str | os.PathLike | None = None,
     repeat: bool = False,
     random_crop: bool = False,
+    size_step: int = 1,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
@@ -162,26 +181,44 @@ def make_dataset(
     ``input_kind="bicubic"``; ``hr`` (size, size, 1); ``onehot`` (size, size, 3);
     all float32 in [0, 1]. Without ``need_mask`` the targets are ``{"sr": hr}``.
     ``size=None`` keeps whole (modcropped) images, which needs ``batch_size=1``
-    unless all images share a size.
+    unless all images share a size. ``source`` may be a list of folders: each
+    is split on its own and cropped at the largest multiple of
+    lcm(scale, ``size_step``) up to ``size`` that its images can fill.
     """
-    import tensorflow as tf
-
     if input_kind not in INPUT_KINDS:
         raise LeukoInputError(f"input kind {input_kind!r} is unknown; use lr or bicubic")
     if size is not None and (size % scale or size < 8 * scale):
         raise LeukoInputError(f"training size {size} must be a multiple of the scale {scale} and >= {8 * scale}")
-    examples = iter_examples(
-        source,
-        scale,
-        split,
-        need_mask,
-        synthetic_count,
-        synthetic_size,
-        seed,
-        fractions,
-        split_file,
-        **discover_options,
-    )
+    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
+    crop = {"size": size, "scale": scale, "input_kind": input_kind, "need_mask": need_mask, "seed": seed}
+    crop |= {"batch_size": batch_size, "augment": augment, "shuffle": shuffle, "random_crop": random_crop}
+    if isinstance(source, list | tuple):
+        return _several_sources(list(source), split, options, crop, repeat, size_step, discover_options)
+    examples = iter_examples(source, scale, split, *options, **discover_options)
+    ds = _one_source(examples, source, split, **crop)
+    if repeat:
+        ds = ds.repeat()
+    import tensorflow as tf
+
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _one_source(
+    examples: Any,
+    source: Any,
+    split: str,
+    size: int | None,
+    scale: int,
+    input_kind: str,
+    need_mask: bool,
+    seed: int,
+    batch_size: int,
+    augment: bool,
+    shuffle: bool,
+    random_crop: bool,
+):
+    import tensorflow as tf
+
     crop_randomly = random_crop and size is not None
     # Streamed: only the arrays training needs are kept (whole images for random
     # crops, else the training-size windows), not every full-size example.
@@ -216,11 +253,63 @@ def make_dataset(
         ds = tf.data.Dataset.zip((ds, tf.data.Dataset.random(seed=seed))).map(
             _augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
         )
-    if repeat:
-        ds = ds.repeat()
     # One-hot after batching: one vectorised op per batch instead of one per image.
-    ds = ds.batch(batch_size).map(_to_targets, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size).map(_to_targets, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def source_crop_size(hr_sides: list[int], size: int | None, step: int) -> int | None:
+    """The training size for one source: ``size``, or less when its smallest image is smaller.
+
+    Small images (Tecom's ~100 px cells) would otherwise be mostly mirror padding in a 192 px
+    crop; the size stays a multiple of ``step`` (the scale and the model's size multiple).
+
+    >>> source_crop_size([300, 300], 192, 16), source_crop_size([88, 120], 192, 16), source_crop_size([], None, 4)
+    (192, 80, None)
+    """
+    if size is None or not hr_sides:
+        return size
+    fitting = min(hr_sides) // step * step
+    return size if fitting >= size else max(fitting, step)
+
+
+def _several_sources(
+    sources: list[Any], split: str, options: tuple, crop: dict, repeat: bool, size_step: int, discover_options: dict
+):
+    """One dataset over several folders: each split on its own, cropped at a size it can fill.
+
+    Training batches come from one source at a time (crops of one size), drawn with probability
+    proportional to how many crops it takes to cover that source once; validation runs through each
+    source in turn.
+    """
+    import math
+
+    import tensorflow as tf
+
+    if not sources:
+        raise LeukoInputError("no data folder given; pass --data FOLDER (repeatable)")
+    scale = crop["scale"]
+    step = math.lcm(scale, max(int(size_step), 1))
+    parts, weights, batches = [], [], []
+    for source in sources:
+        examples = list(iter_examples(source, scale, split, *options, **discover_options))
+        sides = [side for ex in examples for side in ex.hr_y.shape]
+        size = source_crop_size(sides, crop["size"], step)
+        if size is not None and size < 8 * scale:
+            raise LeukoInputError(f"{source}: images of {min(sides)} px are too small for x{scale}; drop this folder")
+        parts.append(_one_source(examples, source, split, **{**crop, "size": size}))
+        pixels = sum(ex.hr_y.size for ex in examples)
+        weights.append(pixels / float((size or 1) ** 2) if size else float(len(examples)))
+        batches.append(math.ceil(len(examples) / crop["batch_size"]))
+    if not (crop["random_crop"] and crop["size"] is not None):
+        ds = parts[0]
+        for part in parts[1:]:
+            ds = ds.concatenate(part)
+        return (ds.repeat() if repeat else ds).prefetch(tf.data.AUTOTUNE)
+    total = sum(weights)
+    ds = tf.data.Dataset.sample_from_datasets(
+        [part.repeat() for part in parts], weights=[w / total for w in weights], seed=crop["seed"] + 2
+    )
+    return (ds if repeat else ds.take(sum(batches))).prefetch(tf.data.AUTOTUNE)
 
 
 def _ragged_dataset(arrays: list[tuple], need_mask: bool):
@@ -355,6 +444,8 @@ def source_fingerprint(
     """
     if source is None:
         return f"synthetic:count={synthetic_count}:size={synthetic_size}:seed={seed}"
+    if isinstance(source, list | tuple):
+        return "+".join(source_fingerprint(folder, synthetic_count, synthetic_size, seed) for folder in source)
     path = Path(source)
     if not path.exists():
         raise LeukoInputError(f"{path}: no such file or folder; check the path")

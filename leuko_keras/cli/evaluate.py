@@ -29,7 +29,9 @@ def evaluate(
     model: Annotated[
         list[str],
         typer.Option(
-            "--model", "-m", help="bicubic, a run folder, MODEL.keras or MODEL.tflite; LABEL=PATH names it. Repeat."
+            "--model",
+            "-m",
+            help="bicubic, a pretrained name, a run folder, MODEL.keras or MODEL.tflite; LABEL=PATH names it. Repeat.",
         ),
     ],
     data: Annotated[
@@ -75,12 +77,17 @@ def evaluate(
 @user_errors
 def predict(
     inputs: Annotated[list[Path], typer.Argument(help="Image files and/or folders (grey or RGB, 8 or 16 bit).")],
-    model: Annotated[
-        str, typer.Option("--model", "-m", help="Run folder, MODEL.keras, MODEL.tflite, or bicubic (needs --scale).")
-    ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output folder for NAME_sr.png, NAME_map.png, NAME_overlay.png.")
     ],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Pretrained name (leuko-keras models), run folder, MODEL.keras, MODEL.tflite, or bicubic (--scale).",
+        ),
+    ] = "gp-lite-x4",
     tile: Annotated[
         int | None, typer.Option("--tile", help="LR tile side with halo (default: 512 HR px); lower saves memory.")
     ] = None,

@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
 
 @user_errors
 def export(
-    model: Annotated[Path, typer.Argument(help="Run folder (best.keras + config.json) or a .keras file.")],
+    model: Annotated[
+        Path, typer.Argument(help="Run folder (best.keras + config.json), a .keras file or a pretrained name.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Export folder (replaced atomically when complete).")],
     tflite: Annotated[bool, typer.Option("--tflite", help="Also write parity-gated TFLite artifacts.")] = False,
     quantize: Annotated[str, typer.Option(help="TFLite quantizations, comma-separated.")] = "fp32,fp16,dynamic,int8",

@@ -39,9 +39,13 @@ def _settings(pairs: list[str] | None) -> dict[str, Any]:
 @user_errors
 def fit(
     out: Path = typer.Option(..., "--out", help="Run folder (created; see --resume / --overwrite)."),  # noqa: B008 - typer idiom
-    data: Path | None = typer.Option(None, "--data", help="Data folder; default: synthetic leukocytes."),  # noqa: B008 - typer idiom
+    data: list[Path] | None = typer.Option(  # noqa: B008 - typer idiom
+        None, "--data", help="Data folder (repeat to train on several, each split on its own); default: synthetic."
+    ),
     h5: Path | None = typer.Option(None, "--h5", help="Packed .h5 file (leuko-keras pack) instead of --data."),  # noqa: B008 - typer idiom
-    model: str | None = typer.Option(None, "--model", help="Registered model name (leuko-keras models) (default gp)."),
+    model: str | None = typer.Option(
+        None, "--model", help="Registered model name (leuko-keras models) (default gp); lite models bring their recipe."
+    ),
     scale: int | None = typer.Option(None, "--scale", help="Upscaling factor 2, 3, 4 or 8 (default 4)."),
     epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default 100)."),
     steps_per_epoch: int | None = typer.Option(None, "--steps-per-epoch", help="Batches per epoch (default one pass)."),
@@ -50,6 +54,9 @@ def fit(
     lr: float | None = typer.Option(None, "--lr", help="Adam learning rate (beta1 0.9) (default 1e-4)."),
     lambda_map: float | None = typer.Option(None, "--lambda", help="Weight of the parsing-map loss (default 1)."),
     lr_decay: bool = typer.Option(False, "--lr-decay", help="Halve the learning rate every 10 epochs."),
+    schedule: str | None = typer.Option(
+        None, "--schedule", help="Learning rate: constant (paper), step (= --lr-decay) or cosine (lite recipe)."
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed on CPU, same weights) (default 0)."),
     synthetic_count: int | None = typer.Option(
         None, "--synthetic-count", help="Synthetic cells if no --data (default 48)."
@@ -77,8 +84,9 @@ def fit(
         if no_tensorboard:
             config = config.replace(tensorboard=False)
     else:
+        folders = [str(path) for path in data or []]
         given = {
-            "data": str(data) if data else None,
+            "data": folders[0] if len(folders) == 1 else (folders or None),
             "h5": str(h5) if h5 else None,
             "model": model,
             "scale": scale,
@@ -93,9 +101,11 @@ def fit(
             "time_budget_minutes": time_budget,
             "devices": devices,
             "precision": precision,
+            "schedule": schedule,
             "verbose": verbose,
         }
-        config = FitConfig(
+        config = FitConfig.for_model(
+            model or "gp",
             out=str(out),
             lr_decay=lr_decay,
             xla=xla,
@@ -103,7 +113,7 @@ def fit(
             tensorboard=not no_tensorboard,
             overwrite=overwrite,
             model_settings=_settings(setting),
-            **{k: v for k, v in given.items() if v is not None},
+            **{k: v for k, v in given.items() if k != "model"},
         )
     result = run_fit(config)
     if result.status == "diverged":

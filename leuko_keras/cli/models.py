@@ -33,6 +33,8 @@ def models(
     header = (
         f"{'model':<9} {'params':>11} {'discrim.':>11} {'GFLOPs':>8}  {'network works on':<27} {'outputs':<8} about"
     )
+    width = max(len(each) for each in names)
+    header = header.replace(f"{'model':<9}", f"{'model':<{max(width, 9)}}", 1)
     typer.echo(f"Model cards at x{scale}; FLOPs = 2 x MACs for one {CARD_SIZE}x{CARD_SIZE} HR output; input: LR Y")
     typer.echo(header)
     typer.echo("-" * len(header))
@@ -42,9 +44,32 @@ def models(
         disc = f"{card.discriminator_params:,}" if card.discriminator_params else "-"
         gflops = f"{card.flops / 1e9:8.2f}" if flops else f"{'-':>8}"
         typer.echo(
-            f"{card.name:<9} {card.params:>11,} {disc:>11} {gflops}  {works:<27} {'+'.join(card.outputs):<8} "
-            f"{card.description}"
+            f"{card.name:<{max(width, 9)}} {card.params:>11,} {disc:>11} {gflops}  {works:<27} "
+            f"{'+'.join(card.outputs):<8} {card.description}"
         )
+    if not name:
+        _pretrained_table()
+
+
+def _pretrained_table() -> None:
+    from leuko_keras.presets import DEFAULT_MODEL, list_pretrained, model_card
+
+    shipped = list_pretrained()
+    if not shipped:
+        return
+    typer.echo("")
+    typer.echo(
+        "Pretrained (shipped; use the name wherever a model is asked for, e.g. predict --model gp-lite-x4; "
+        f"default {DEFAULT_MODEL}). Gain over bicubic on held-out test splits, dB [95% paired-bootstrap CI]:"
+    )
+    for each in shipped:
+        card = model_card(each)
+        scores = "   ".join(
+            f"{split} ({row['images']}) {row['psnr']:.2f} dB {row['gain_db']:+.2f} "
+            f"[{row['gain_ci95'][0]:+.2f}, {row['gain_ci95'][1]:+.2f}]"
+            for split, row in card["heldout"].items()
+        )
+        typer.echo(f"  {each:<11} {card['parameters']:>10,} params  {scores}")
 
 
 def register(app: typer.Typer) -> None:

@@ -102,6 +102,11 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     if data is None:
         # The run's own data (an .h5 pack wins over its source folder, as in training); None = synthetic.
         data = training.get("h5") or training.get("data")
+        folders = data if isinstance(data, list) else [data] if data else []
+        if any(not Path(folder).exists() for folder in folders):
+            # A shipped or copied run whose training data is not on this machine: the gate still
+            # needs held-out images, and the synthetic set is always there (pass --data for real ones).
+            data = None
     # Same split seed and synthetic set as training, so "held-out" really is held out.
     options = {"seed": int(config.get("seed", training.get("seed", 0)))}
     if training.get("synthetic_count"):

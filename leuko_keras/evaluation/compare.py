@@ -20,7 +20,7 @@ from leuko_keras.evaluation.bootstrap import paired_bootstrap
 from leuko_keras.evaluation.results import Comparison, ModelResult
 
 BASELINE = "Bicubic"
-PAPER_PAIRS = (("GP", "NP"),)
+PAPER_PAIRS = (("GP", "NP"), ("GP-lite", "NP-lite"), ("GP-lite (pretrained)", "NP-lite (pretrained)"))
 
 
 def paired_gain(model: ModelResult, reference: ModelResult, kind: str, seed: int = 0) -> Comparison:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 # Importing the builder modules registers them; the order is the order of `leuko-keras models`.
-from leuko_keras.models import gp, noprior, sftgan, srcnn, srgan, srresnet, vdsr  # noqa: F401
+from leuko_keras.models import gp, lite, noprior, sftgan, srcnn, srgan, srresnet, vdsr  # noqa: F401
 from leuko_keras.models.compile import compile_model
 from leuko_keras.models.registry import ModelInfo, build_model, default_settings, list_models, model_info, model_scale
 

@@ -34,18 +34,28 @@ class ModelInfo:
     outputs: tuple[str, ...]
     description: str
     gan: bool = False
+    # Training settings that differ from the paper's defaults for this model (``fit`` applies them
+    # unless the user gives the flag); empty for the paper's models.
+    recipe: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 _BUILDERS: dict[str, tuple[ModelInfo, Callable[..., keras.Model]]] = {}
 
 
 def register(
-    name: str, works_on: str, outputs: tuple[str, ...], description: str, gan: bool = False
+    name: str,
+    works_on: str,
+    outputs: tuple[str, ...],
+    description: str,
+    gan: bool = False,
+    recipe: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., keras.Model]], Callable[..., keras.Model]]:
     """Decorator adding a builder ``f(scale, **settings) -> keras.Model`` under ``name``."""
 
     def decorate(builder: Callable[..., keras.Model]) -> Callable[..., keras.Model]:
-        _BUILDERS[name] = (ModelInfo(name, works_on, outputs, description, gan), builder)
+        if name in _BUILDERS:
+            raise ValueError(f"model name {name!r} is registered twice")
+        _BUILDERS[name] = (ModelInfo(name, works_on, outputs, description, gan, dict(recipe or {})), builder)
         return builder
 
     return decorate

@@ -41,10 +41,14 @@ PRETTY_NAMES = {
     "gpgan": "GP-GAN",
     "np_gan": "NP-GAN",
     "gp_gan": "GP-GAN",
+    "np-lite": "NP-lite",
+    "gp-lite": "GP-lite",
 }
 
-# Networks with a U-Net (GP's map branch) need the HR side to be a multiple of this.
+# Networks with a U-Net need the HR side to be a multiple of this (gp) ...
 HR_MULTIPLE = 16
+# ... or the LR side a multiple of this (gp-lite's two poolings at LR).
+LR_MULTIPLE = 4
 
 
 class Backend(Protocol):
@@ -140,12 +144,12 @@ class TFLiteBackend:
 
 
 def lr_multiple(scale: int) -> int:
-    """LR side multiple that makes the HR side a multiple of 16 (U-Net pooling).
+    """LR side multiple that suits every U-Net here: HR a multiple of 16 (gp) and LR of 4 (gp-lite).
 
     >>> lr_multiple(4), lr_multiple(3), lr_multiple(8)
-    (4, 16, 2)
+    (4, 16, 4)
     """
-    return math.lcm(HR_MULTIPLE, scale) // scale
+    return math.lcm(HR_MULTIPLE, LR_MULTIPLE * scale) // scale
 
 
 def pad_symmetric(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -190,7 +194,7 @@ def split_label(spec: str) -> tuple[str | None, str]:
 
 
 def load_backend(spec: str | Path, scale: int | None = None, name: str | None = None) -> Backend:
-    """Open ``bicubic``, ``MODEL.keras``, a run folder or ``MODEL.tflite``.
+    """Open ``bicubic``, ``MODEL.keras``, a run folder, ``MODEL.tflite`` or a pretrained name (``gp-lite-x4``).
 
     ``scale`` is required for bicubic; for a model it is read from the model
     and checked against ``scale`` when both are given.
@@ -201,9 +205,14 @@ def load_backend(spec: str | Path, scale: int | None = None, name: str | None = 
         if scale is None:
             raise LeukoInputError("bicubic: needs a --scale; add --scale 4 (or 2, 3, 8)")
         return BicubicBackend(scale=int(scale), name=name or "Bicubic")
-    path = Path(path_text)
+    from leuko_keras.presets import PRETRAINED, resolve_model_path
+
+    path = resolve_model_path(path_text)
     if not path.exists():
-        raise LeukoInputError(f"{path}: no such model; give a run folder, a .keras or .tflite file, or 'bicubic'")
+        raise LeukoInputError(
+            f"{path}: no such model; give a run folder, a .keras or .tflite file, 'bicubic' "
+            f"or a pretrained name ({', '.join(PRETRAINED)})"
+        )
     backend = _load_tflite(path, name) if path.suffix.lower() == ".tflite" else _load_keras(path, name)
     if scale is not None and backend.scale != scale:
         raise LeukoInputError(
@@ -224,10 +233,13 @@ def _load_keras(path: Path, name: str | None) -> KerasBackend:
     if config and "scale" in config and int(config["scale"]) != scale:
         raise LeukoInputError(f"{path}: config.json says x{config['scale']} but the model gives x{scale}; re-export it")
     raw = (config or {}).get("model") or path.stem
+    from leuko_keras.presets import WEIGHTS_DIR
+
+    shipped = path.resolve().parent == WEIGHTS_DIR
     return KerasBackend(
         model=model,
         scale=scale,
-        name=name or pretty_name(str(raw)),
+        name=name or pretty_name(str(raw)) + (" (pretrained)" if shipped else ""),
         has_map="mask" in outputs,
         source=str(path),
         config=config,

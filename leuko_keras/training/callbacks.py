@@ -23,7 +23,7 @@ import keras
 from leuko_keras.training.checkpoints import AtomicBackupAndRestore, BestAndLast, NanGuard
 from leuko_keras.training.config import FitConfig
 from leuko_keras.training.history import HistoryWriter
-from leuko_keras.training.progress import EtaLine, StepDecay, TimeBudget
+from leuko_keras.training.progress import CosineDecay, EtaLine, StepDecay, TimeBudget
 from leuko_keras.training.runfolder import RunFolder
 
 
@@ -54,8 +54,11 @@ def make_callbacks(
     backup = AtomicBackupAndRestore(run.backup)
     budget = TimeBudget(config.time_budget_minutes) if config.time_budget_minutes else None
     items: list[keras.callbacks.Callback] = [guard]
-    if config.lr_decay:
+    if config.lr_schedule == "step":
         items.append(StepDecay(config.learning_rate, config.lr_decay_every, config.lr_decay_factor))
+    elif config.lr_schedule == "cosine":
+        seconds = config.time_budget_minutes * 60.0 if config.time_budget_minutes else None
+        items.append(CosineDecay(config.learning_rate, config.epochs, config.steps_per_epoch, seconds))
     items += [HistoryWriter(run, plot=chief), checkpoint]
     if budget is not None:
         items.append(budget)

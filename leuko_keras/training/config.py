@@ -8,6 +8,9 @@ run can be resumed or repeated from its folder alone.
 (0.0001, 8, 100, 224, 1.0)
 >>> FitConfig.from_dict(cfg.to_dict()) == cfg
 True
+>>> lite = FitConfig.for_model("gp-lite", out="runs/lite", epochs=3)
+>>> lite.learning_rate, lite.batch_size, lite.size, lite.lr_schedule, lite.epochs
+(0.0004, 16, 192, 'cosine', 3)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from leuko_keras.errors import LeukoInputError
 
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
+SCHEDULES = ("constant", "step", "cosine")
 
 
 @dataclass
@@ -28,7 +32,7 @@ class FitConfig:
     out: str
     model: str = "gp"
     scale: int = 4
-    data: str | None = None
+    data: str | list[str] | None = None  # one folder, or several trained on together (each split on its own)
     h5: str | None = None
     epochs: int = 100
     steps_per_epoch: int | None = None
@@ -38,7 +42,8 @@ class FitConfig:
     learning_rate: float = 1e-4
     beta_1: float = 0.9
     lambda_map: float = 1.0
-    lr_decay: bool = False
+    lr_decay: bool = False  # the paper's step halving; same as schedule="step"
+    schedule: str = "constant"  # constant, step (halve every lr_decay_every epochs) or cosine (to 0 over the run)
     lr_decay_every: int = 10
     lr_decay_factor: float = 0.5
     seed: int = 0
@@ -56,9 +61,26 @@ class FitConfig:
     deterministic: bool = True
     summary: bool = True  # the closing validation table (callers that evaluate on their own can skip it)
 
+    @classmethod
+    def for_model(cls, model: str, **given: Any) -> FitConfig:
+        """A config for ``model`` with its registered training recipe where ``given`` says nothing.
+
+        The paper's models have no recipe (the paper's defaults stand); the lite models bring the
+        CPU recipe measured for them (docs/lite.md).
+        """
+        from leuko_keras.models.registry import model_info
+
+        recipe = {k: v for k, v in model_info(model).recipe.items() if given.get(k) is None}
+        return cls(model=model, **recipe, **{k: v for k, v in given.items() if v is not None})
+
     @property
-    def source(self) -> str | None:
-        """The data source handed to the pipeline: an .h5 file, a folder, or None (synthetic)."""
+    def lr_schedule(self) -> str:
+        """The learning-rate schedule in force (``--lr-decay`` is the step schedule)."""
+        return "step" if self.lr_decay else self.schedule
+
+    @property
+    def source(self) -> str | list[str] | None:
+        """The data source handed to the pipeline: an .h5 file, a folder (or several), or None (synthetic)."""
         return self.h5 or self.data
 
     def validate(self) -> FitConfig:
@@ -78,6 +100,7 @@ class FitConfig:
                 f"--time-budget {self.time_budget_minutes}: must be positive minutes",
             ),
             (self.precision in PRECISIONS, f"--precision {self.precision}: choose one of {', '.join(PRECISIONS)}"),
+            (self.schedule in SCHEDULES, f"--schedule {self.schedule}: choose one of {', '.join(SCHEDULES)}"),
             (not (self.resume and self.overwrite), "--resume and --overwrite both given; pass one of them"),
         ]
         for ok, message in checks:

@@ -15,6 +15,7 @@ finally the validation table of best.keras against bicubic.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import platform
@@ -78,7 +79,7 @@ def _compile(model: Any, config: FitConfig) -> Any:
     )
 
 
-def _dataset(config: FitConfig, split: str, need_mask: bool) -> Any:
+def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1) -> Any:
     from leuko_keras.pipeline import make_dataset
 
     training = split == "train"
@@ -95,7 +96,18 @@ def _dataset(config: FitConfig, split: str, need_mask: bool) -> Any:
         shuffle=training,
         synthetic_count=config.synthetic_count,
         repeat=training and config.steps_per_epoch is not None,
+        size_step=size_step,
     )
+
+
+def _size_step(model: Any) -> int:
+    # Crops of several sources must stay multiples of what the model's U-Net needs.
+    try:
+        from leuko_keras.inference import hr_multiple
+
+        return int(hr_multiple(model))
+    except Exception:  # a test's stand-in model without layers: no constraint
+        return 1
 
 
 def _examples(config: FitConfig, split: str) -> list:
@@ -260,8 +272,9 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
             model = (hooks.build_model or _build)(config)
             (hooks.compile_model or _compile)(model, config)
         need_mask = "mask" in _output_names(model, config)
-        train = (hooks.make_dataset or _dataset)(config, "train", need_mask)
-        val = (hooks.make_dataset or _dataset)(config, "val", need_mask)
+        make = hooks.make_dataset or functools.partial(_dataset, size_step=_size_step(model))
+        train = make(config, "train", need_mask)
+        val = make(config, "val", need_mask)
         params = _count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
         run.write_json(run.config, _config_payload(config, plan, precision, run, model))

@@ -1,14 +1,17 @@
-"""Run-level progress: an ETA line per epoch, the time budget, the step learning-rate decay.
+"""Run-level progress: an ETA line per epoch, the time budget, the step and cosine learning-rate decays.
 
 >>> format_seconds(3725)
 '1h 02m'
 >>> step_decay(1e-4, every=10, factor=0.5)(25, 0.0)
 2.5e-05
+>>> cosine_rate(4e-4, step=50, total=100)
+0.0002
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 
@@ -57,6 +60,65 @@ class StepDecay(keras.callbacks.Callback):
         if d_optimizer is not None and d_optimizer is not self.model.optimizer:
             d_base = getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
             d_optimizer.learning_rate = rate * float(d_base) / self.base
+
+
+def cosine_rate(base: float, step: int, total: int, floor: float = 0.0) -> float:
+    """Cosine decay from ``base`` at step 0 to ``floor * base`` at ``total`` (held there after)."""
+    progress = min(max(step, 0), total) / max(total, 1)
+    return float(base * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))))
+
+
+class CosineDecay(keras.callbacks.Callback):
+    """Set the learning rate before every batch: cosine from ``base`` to 0 over the run.
+
+    Progress is the global step over ``epochs * steps_per_epoch`` (both from Keras, so a resumed run
+    continues the curve where it stopped), or, with a time budget, the share of the budget spent in
+    this process if that is further along: a budgeted run on a CPU of unknown speed still ends at a
+    rate near 0 (and is then not bit-reproducible, as any time-bounded run). A GAN's discriminator
+    follows the same curve from its own starting rate.
+    """
+
+    def __init__(
+        self,
+        base: float,
+        epochs: int,
+        steps_per_epoch: int | None = None,
+        budget_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.base = float(base)
+        self.epochs = int(epochs)
+        self.steps_per_epoch = steps_per_epoch
+        self.budget = budget_seconds
+        self.clock = clock
+        self._epoch = 0
+        self._start = 0.0
+
+    def _steps(self) -> int:
+        return int(self.steps_per_epoch or (self.params or {}).get("steps") or 1)
+
+    def progress(self, batch: int) -> float:
+        """Share of the run done before ``batch`` of the current epoch, in [0, 1]."""
+        steps = self._steps()
+        done = (self._epoch * steps + batch) / max(self.epochs * steps, 1)
+        if self.budget:
+            done = max(done, (self.clock() - self._start) / self.budget)
+        return min(done, 1.0)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._start = self.clock()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        fraction = cosine_rate(1.0, round(self.progress(batch) * 1_000_000), 1_000_000)
+        self.model.optimizer.learning_rate = self.base * fraction
+        d_optimizer = getattr(self.model, "d_optimizer", None)
+        if d_optimizer is not None and d_optimizer is not self.model.optimizer:
+            d_base = getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
+            d_optimizer.learning_rate = d_base * fraction
 
 
 class EtaLine(keras.callbacks.Callback):

@@ -1,0 +1,198 @@
+"""The lite models: the paper's idea with the SR trunk at LR size (``np-lite``, ``gp-lite``).
+
+The paper's GP runs every layer at HR size (96.5 GFLOPs per 224x224
+output), so a CPU gets through few steps. Here the trunk works on the LR
+luminance and upsamples once at the end::
+
+    LR Y --> conv3x3-64 --> 8 x [SFT? -> conv-LReLU(0.2)-conv (+)] --> conv (+ long skip)
+                             ^ gamma, beta (1x1 convs, zero-init)
+    LR Y --> prior: U-Net 32-64-128 at LR --> features --+--> conv 3*s^2 -> depth_to_space(s) -> softmax = "mask"
+    trunk --> [conv 64*r^2 -> depth_to_space(r) -> LReLU] per x2 step --> conv3x3 -> 1 (zero-init)
+    LR Y --> MATLAB bicubic (in-graph) ------------------------------------------(+)--> "sr"
+
+The modulation is the spatial feature transform of SFTGAN, x * (1 + gamma) + beta,
+with gamma and beta from 1x1 convolutions of the prior's features. Those convs
+start at zero, so an untrained gp-lite is exactly np-lite (and both are exactly
+bicubic): the prior first learns the map from its own loss and the modulation
+grows only as far as it helps the image. ``condition="concat"`` instead
+concatenates the prior's features to the trunk's input once, as the paper
+feeds its map; ``sft_blocks`` limits SFT to the first N blocks (ablations).
+
+>>> model = build_gp_lite(scale=4)
+>>> sorted(model.output.keys())
+['mask', 'sr']
+>>> build_np_lite(scale=8).name
+'np-lite_x8'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.layers import BicubicUpsample, PixelShuffle
+from leuko_keras.models.blocks import conv, conv_lrelu, sr_head
+from leuko_keras.models.registry import model_name, register
+
+# Layers of the lite prior start with this; inference reads the size multiple from its pooling layers.
+LITE_PREFIX = "liteprior_"
+CONDITIONS = ("sft", "concat")
+UPSAMPLERS = ("shuffle", "direct")
+
+# The CPU training recipe (measured: docs/lite.md), used by `fit --model np-lite|gp-lite` unless overridden.
+LITE_RECIPE: dict[str, Any] = {
+    "size": 192,
+    "batch_size": 16,
+    "learning_rate": 4e-4,
+    "schedule": "cosine",
+    "epochs": 60,
+    "steps_per_epoch": 100,
+    "precision": "auto",
+}
+
+
+def upsample_steps(scale: int) -> list[int]:
+    """Pixel-shuffle factors for ``scale``: x2 steps for powers of two, one x3 step at x3.
+
+    >>> upsample_steps(8), upsample_steps(3)
+    ([2, 2, 2], [3])
+    """
+    if scale == 3:
+        return [3]
+    if scale > 1 and scale & (scale - 1) == 0:
+        return [2] * (scale.bit_length() - 1)
+    raise LeukoInputError(f"scale {scale} is not supported by the lite models; use 2, 3, 4 or 8")
+
+
+def lite_prior(lr: Any, base: int = 32, depth: int = 2) -> Any:
+    """Small U-Net on the LR luminance (channels base * 2**k, k = 0..depth); returns its top features."""
+    skips = []
+    x = lr
+    for level in range(depth):
+        x = conv_lrelu(x, base * 2**level, f"{LITE_PREFIX}down{level}a")
+        x = conv_lrelu(x, base * 2**level, f"{LITE_PREFIX}down{level}b")
+        skips.append(x)
+        x = keras.layers.MaxPooling2D(2, name=f"{LITE_PREFIX}pool{level}")(x)
+    x = conv_lrelu(x, base * 2**depth, f"{LITE_PREFIX}bottom_a")
+    x = conv_lrelu(x, base * 2**depth, f"{LITE_PREFIX}bottom_b")
+    for level in reversed(range(depth)):
+        filters = base * 2**level
+        x = keras.layers.Conv2DTranspose(filters, 2, strides=2, name=f"{LITE_PREFIX}up{level}")(x)
+        x = keras.layers.Concatenate(name=f"{LITE_PREFIX}cat{level}")([skips[level], x])
+        x = conv_lrelu(x, filters, f"{LITE_PREFIX}dec{level}a")
+        x = conv_lrelu(x, filters, f"{LITE_PREFIX}dec{level}b")
+    return x
+
+
+def map_head(features: Any, scale: int, classes: int = 3) -> Any:
+    """HR parsing map from LR features: conv to classes*s^2, depth_to_space(s), softmax (float32)."""
+    logits = keras.layers.Conv2D(classes * scale * scale, 3, padding="same", name=f"{LITE_PREFIX}map_conv")(features)
+    logits = PixelShuffle(scale, name=f"{LITE_PREFIX}map_shuffle", dtype="float32")(logits)
+    return keras.layers.Softmax(axis=-1, name="mask", dtype="float32")(logits)
+
+
+def sft(x: Any, condition: Any, filters: int, name: str) -> Any:
+    """x * (1 + gamma) + beta with gamma, beta = zero-initialised 1x1 convs of ``condition``."""
+    gamma = conv(condition, filters, f"{name}_gamma", kernel=1, kernel_initializer="zeros")
+    beta = conv(condition, filters, f"{name}_beta", kernel=1, kernel_initializer="zeros")
+    scaled = keras.layers.Multiply(name=f"{name}_mul")([x, gamma])
+    return keras.layers.Add(name=f"{name}_add")([x, scaled, beta])
+
+
+def lite_network(
+    scale: int,
+    with_prior: bool,
+    filters: int = 64,
+    blocks: int = 8,
+    slope: float = 0.2,
+    prior_base: int = 32,
+    prior_depth: int = 2,
+    condition: str = "sft",
+    sft_blocks: int | None = None,
+    upsampler: str = "shuffle",
+    name: str = "lite",
+) -> keras.Model:
+    """Build a lite model (see the module docstring); ``with_prior=False`` is the no-prior ablation.
+
+    ``upsampler="shuffle"``: a conv to 64*r^2 and depth_to_space(r) per x2 step, then a 3x3 head at HR
+    (EDSR); ``"direct"``: one zero-initialised conv to s^2 channels at LR and depth_to_space(s) (ESPCN,
+    IMDN), which skips the HR-size convolutions.
+    """
+    if condition not in CONDITIONS:
+        raise LeukoInputError(f"condition={condition!r} is not known; use one of {', '.join(CONDITIONS)}")
+    if upsampler not in UPSAMPLERS:
+        raise LeukoInputError(f"upsampler={upsampler!r} is not known; use one of {', '.join(UPSAMPLERS)}")
+    lr = keras.Input((None, None, 1), name="lr", dtype="float32")
+    bicubic = BicubicUpsample(scale, name="bicubic")(lr)
+    outputs: dict[str, Any] = {}
+    cond = None
+    if with_prior:
+        features = lite_prior(lr, prior_base, prior_depth)
+        outputs["mask"] = map_head(features, scale)
+        cond = conv_lrelu(features, filters, f"{LITE_PREFIX}cond", slope, kernel=1)
+    head_input = lr
+    if cond is not None and condition == "concat":
+        head_input = keras.layers.Concatenate(name="head_cat")([lr, cond])
+    head = conv(head_input, filters, "head")
+    x = head
+    modulated = blocks if sft_blocks is None else min(int(sft_blocks), blocks)
+    for i in range(blocks):
+        y = x
+        if cond is not None and condition == "sft" and i < modulated:
+            y = sft(y, cond, filters, f"block{i}_sft")
+        y = conv_lrelu(y, filters, f"block{i}_conv1", slope)
+        y = conv(y, filters, f"block{i}_conv2")
+        x = keras.layers.Add(name=f"block{i}_add")([x, y])
+    x = conv(x, filters, "body_conv")
+    x = keras.layers.Add(name="long_skip")([head, x])
+    if upsampler == "direct":
+        # Zero-initialised like sr_head: the untrained model is exactly bicubic.
+        x = keras.layers.Conv2D(
+            scale * scale, 3, padding="same", name="up_conv", dtype="float32", kernel_initializer="zeros"
+        )(x)
+        residual = PixelShuffle(scale, name="up_shuffle", dtype="float32")(x)
+        outputs["sr"] = keras.layers.Add(name="sr", dtype="float32")([bicubic, residual])
+    else:
+        for i, r in enumerate(upsample_steps(scale)):
+            x = conv(x, filters * r * r, f"up{i}_conv")
+            x = PixelShuffle(r, name=f"up{i}_shuffle")(x)
+            x = keras.layers.LeakyReLU(negative_slope=slope, name=f"up{i}_lrelu")(x)
+        outputs["sr"] = sr_head(x, bicubic, kernel=3)
+    return keras.Model(lr, outputs, name=model_name(name, scale))
+
+
+@register("np-lite", "LR", ("sr",), "Lite no-prior: LR residual trunk, pixel shuffle, bicubic skip", recipe=LITE_RECIPE)
+def build_np_lite(
+    scale: int = 4, filters: int = 64, blocks: int = 8, slope: float = 0.2, upsampler: str = "shuffle"
+) -> keras.Model:
+    """np-lite: input LR luminance (B, h, w, 1); output {"sr": (B, s*h, s*w, 1)}."""
+    return lite_network(scale, False, filters, blocks, slope, upsampler=upsampler, name="np-lite")
+
+
+@register(
+    "gp-lite",
+    "LR",
+    ("sr", "mask"),
+    "Lite geometry prior: LR U-Net map + SFT-modulated LR trunk, pixel shuffle, bicubic skip",
+    recipe=LITE_RECIPE,
+)
+def build_gp_lite(
+    scale: int = 4,
+    filters: int = 64,
+    blocks: int = 8,
+    slope: float = 0.2,
+    prior_base: int = 32,
+    prior_depth: int = 2,
+    condition: str = "sft",
+    sft_blocks: int | None = None,
+    upsampler: str = "shuffle",
+) -> keras.Model:
+    """gp-lite: input LR luminance (B, h, w, 1); outputs {"sr": (B, sH, sW, 1), "mask": (B, sH, sW, 3)}.
+
+    LR sides must be multiples of ``2**prior_depth`` (``super_resolve`` pads for you).
+    """
+    return lite_network(
+        scale, True, filters, blocks, slope, prior_base, prior_depth, condition, sft_blocks, upsampler, name="gp-lite"
+    )

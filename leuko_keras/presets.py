@@ -1,0 +1,87 @@
+"""Pretrained models that ship in the package (presets), found by name: ``pretrained("gp-lite-x4")``.
+
+Each lives in ``leuko_keras/weights/NAME/`` as a self-describing folder laid
+out like a training run (so every command that takes a run folder takes it):
+``best.keras`` (weights, no optimiser state), ``config.json`` (the run's
+config: model, scale, settings, data, recipe) and the model card,
+``card.json`` (how it was trained and its held-out metrics) with ``card.md``
+(the same for people). Nothing is downloaded: the files are in the wheel.
+
+>>> "gp-lite-x4" in PRETRAINED
+True
+>>> resolve_model_path("gp-lite-x4").name
+'gp-lite-x4'
+>>> resolve_model_path("runs/my_run").as_posix()
+'runs/my_run'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from leuko_keras.errors import LeukoInputError
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+# The model `predict` runs when none is named.
+DEFAULT_MODEL = "gp-lite-x4"
+# Registered names (shipped or not yet trained); what a folder holds is read from its files.
+PRETRAINED = ("gp-lite-x4", "np-lite-x4", "gp-lite-x8", "np-lite-x8")
+
+
+def pretrained_dir(name: str) -> Path:
+    """The folder of the pretrained model ``name`` (LeukoInputError if unknown or not shipped).
+
+    >>> pretrained_dir("gp-lite-x4").joinpath("best.keras").is_file()
+    True
+    """
+    if name not in PRETRAINED:
+        raise LeukoInputError(f"{name!r} is not a pretrained model; choose one of: {', '.join(PRETRAINED)}")
+    folder = WEIGHTS_DIR / name
+    if not (folder / "best.keras").is_file():
+        raise LeukoInputError(f"{name}: its weights are missing from this install ({folder}); reinstall leuko-keras")
+    return folder
+
+
+def resolve_model_path(spec: str | os.PathLike) -> Path:
+    """A model argument as a path: a pretrained name becomes its folder; anything else is a path.
+
+    An existing file or folder of that name wins over a pretrained name, so a user's own
+    ``gp-lite-x4/`` run folder is never shadowed.
+    """
+    text = os.fspath(spec)
+    if text in PRETRAINED and not Path(text).exists():
+        return pretrained_dir(text)
+    return Path(text)
+
+
+def pretrained(name: str = DEFAULT_MODEL, compile: bool = False) -> Any:
+    """The pretrained Keras model ``name`` (a functional ``keras.Model``; ``model.predict`` works on it).
+
+    >>> model = pretrained("gp-lite-x4")
+    >>> sorted(model.output.keys()), model.name
+    (['mask', 'sr'], 'gp-lite_x4')
+    """
+    from leuko_keras.model_io import load_model_any
+
+    return load_model_any(pretrained_dir(name), compile=compile)[0]
+
+
+def model_card(name: str) -> dict[str, Any]:
+    """The card of ``name``: data, split, steps, minutes, machine and held-out metrics (``card.json``).
+
+    >>> model_card("gp-lite-x4")["scale"]
+    4
+    """
+    path = pretrained_dir(name) / "card.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise LeukoInputError(f"{path}: model card unreadable ({error}); reinstall leuko-keras") from error
+
+
+def list_pretrained() -> list[str]:
+    """Names of the pretrained models shipped in this install, in registry order."""
+    return [name for name in PRETRAINED if (WEIGHTS_DIR / name / "best.keras").is_file()]
