@@ -128,7 +128,7 @@ def card_markdown(card: dict[str, Any]) -> str:
             f"{row['psnr']:.2f} / {row['ssim']:.4f} | {row['gain_db']:+.2f} [{row['gain_ci95'][0]:+.2f}, "
             f"{row['gain_ci95'][1]:+.2f}] | {dice_text} |"
         )
-    lines += ["", f"Protocol: {card['protocol']}", "", f"Data credit: {card['data_credit']}", ""]
+    lines += ["", card["protocol"], "", f"Data credit: {card['data_credit']}", ""]
     return "\n".join(lines)
 
 

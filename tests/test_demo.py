@@ -19,19 +19,23 @@ def test_quick_demo_runs_every_step_and_reports_where_things_are(tmp_path: Path)
     # The table printed at the end is the one written to results.md, bicubic first.
     table = (out / "results.md").read_text()
     assert table.splitlines()[0] in result.stdout
-    rows = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")][1:4]
-    assert rows == ["Bicubic", "NP", "GP"]
+    rows = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")][1:5]
+    assert rows[0] == "Bicubic" and set(rows[1:]) == {"NP-lite", "GP-lite", "GP-lite (pretrained)"}
+    # The shipped model is labelled with what it was trained on and scored on.
+    assert "trained on real cells" in table and "never on these synthetic ones" in table
 
     payload = json.loads((out / "results.json").read_text())
-    assert {(r["model"], r["scale"]) for r in payload["results"]} == {("Bicubic", 4), ("NP", 4), ("GP", 4)}
+    models = {"Bicubic", "NP-lite", "GP-lite", "GP-lite (pretrained)"}
+    assert {(r["model"], r["scale"]) for r in payload["results"]} == {(m, 4) for m in models}
     assert all(r["n_images"] >= 1 and len(r["per_image"]) == r["n_images"] for r in payload["results"])
-    assert "dice" in next(r for r in payload["results"] if r["model"] == "GP")
+    assert "dice" in next(r for r in payload["results"] if r["model"] == "GP-lite")
     kinds = {(c["model"], c["reference"]) for c in payload["comparisons"]}
-    assert {("GP", "Bicubic"), ("NP", "Bicubic")} <= kinds and ({("GP", "NP"), ("NP", "GP")} & kinds)
+    assert {("GP-lite", "Bicubic"), ("NP-lite", "Bicubic"), ("GP-lite (pretrained)", "Bicubic")} <= kinds
+    assert {("GP-lite", "NP-lite"), ("NP-lite", "GP-lite")} & kinds
 
-    for name in ("np_x4", "gp_x4"):
+    for name in ("np-lite_x4", "gp-lite_x4"):
         assert (out / "runs" / name / "best.keras").is_file()
-    tflite = next((out / "export" / "gp_x4").glob("*.tflite"))
+    tflite = next((out / "export" / "gp-lite_x4").glob("*.tflite"))
     assert str(tflite) in result.stdout
 
     # Predictions came from the TFLite file: SR image 4x larger, plus map and overlay.

@@ -98,3 +98,15 @@ def test_bad_names_settings_and_scales_are_user_errors():
         leuko_keras.build_model("np", scale=5)
     with pytest.raises(LeukoInputError, match="input_kind"):
         leuko_keras.build_model("vdsr", input_kind="hr")
+
+
+def test_srresnet_starts_at_bicubic_unless_built_as_published():
+    from leuko_keras.layers import BicubicUpsample
+
+    lr = np.random.default_rng(4).random((1, 6, 6, 1)).astype(np.float32)
+    skip = leuko_keras.build_model("srresnet", scale=4, blocks=1, filters=8)
+    published = leuko_keras.build_model("srresnet", scale=4, blocks=1, filters=8, global_residual=False)
+    bicubic = np.asarray(BicubicUpsample(4)(lr))
+    assert np.array_equal(np.asarray(skip(lr)["sr"]), bicubic)
+    assert np.abs(np.asarray(published(lr)["sr"]) - bicubic).mean() > 0.05
+    assert skip.count_params() == published.count_params()

@@ -19,7 +19,8 @@ from typing import Any
 import keras
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.layers import PixelShuffle
+from leuko_keras.layers import BicubicUpsample, PixelShuffle
+from leuko_keras.models.blocks import sr_head
 from leuko_keras.models.registry import model_name, register
 
 
@@ -46,8 +47,14 @@ def upsample_stages(x: Any, scale: int, filters: int = 64) -> Any:
     return x
 
 
-def srresnet_generator(scale: int, blocks: int = 16, filters: int = 64, name: str = "srresnet") -> keras.Model:
-    """The SRResNet network: input "lr" (B, h, w, 1) -> {"sr": (B, h*s, w*s, 1)} float32."""
+def srresnet_generator(
+    scale: int, blocks: int = 16, filters: int = 64, name: str = "srresnet", global_residual: bool = False
+) -> keras.Model:
+    """The SRResNet network: input "lr" (B, h, w, 1) -> {"sr": (B, h*s, w*s, 1)} float32.
+
+    ``global_residual=True`` adds the in-graph MATLAB bicubic image to a zero-initialised tail, so
+    training starts at bicubic as NP, GP, VDSR and the lite models do (not in the SRResNet paper).
+    """
     lr = keras.Input((None, None, 1), name="lr", dtype="float32")
     head = _prelu(keras.layers.Conv2D(filters, 9, padding="same", name="head_conv")(lr), "head_prelu")
     x = head
@@ -59,11 +66,22 @@ def srresnet_generator(scale: int, blocks: int = 16, filters: int = 64, name: st
     x = _bn(keras.layers.Conv2D(filters, 3, padding="same", name="body_conv")(x), "body_bn")
     x = keras.layers.Add(name="long_skip")([head, x])
     x = upsample_stages(x, scale, filters)
-    sr = keras.layers.Conv2D(1, 9, padding="same", name="sr", dtype="float32")(x)
+    if global_residual:
+        sr = sr_head(x, BicubicUpsample(scale, name="bicubic")(lr), kernel=9)
+    else:
+        sr = keras.layers.Conv2D(1, 9, padding="same", name="sr", dtype="float32")(x)
     return keras.Model(lr, {"sr": sr}, name=model_name(name, scale))
 
 
 @register("srresnet", "LR", ("sr",), "SRResNet-16 (Ledig et al.): residual net on LR, pixel-shuffle upsampling")
-def build_srresnet(scale: int = 4, blocks: int = 16, filters: int = 64) -> keras.Model:
-    """SRResNet-16 trained with the pixel loss (``compile_model``: Charbonnier)."""
-    return srresnet_generator(scale, blocks, filters)
+def build_srresnet(scale: int = 4, blocks: int = 16, filters: int = 64, global_residual: bool = True) -> keras.Model:
+    """SRResNet-16 trained with the pixel loss (``compile_model``: Charbonnier).
+
+    With the bicubic skip by default (``global_residual=False`` is the published net): published, its
+    random 9x9 tail starts from noise and after 70 steps (Adam 1e-4, 96 px, batch 8, real cells) it
+    scored 23.28 dB against bicubic's 34.68 on the held-out CellaVision images, with its mean only
+    0.014 off, so neither batch-norm statistics (inference uses the moving ones) nor brightness is
+    the cause; with the skip it starts at bicubic (34.68 dB after the same 70 steps). SRGAN keeps the
+    published form.
+    """
+    return srresnet_generator(scale, blocks, filters, global_residual=global_residual)
