@@ -15,6 +15,8 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(include=["leuko_keras", "leuko_keras.*"]),
+    # The shipped pretrained models (leuko_keras.pretrained("gp-lite-x4")): weights, config and card per name.
+    package_data={"leuko_keras": ["weights/*/*"]},
     install_requires=[
         # Any TensorFlow 2.21 build: tensorflow-cpu (CI), tensorflow[and-cuda] (GPU).
         "keras>=3.15,<4",
