@@ -1,0 +1,75 @@
+"""The README's results table: every shipped pretrained model against bicubic on held-out test splits.
+
+For each data folder and scale: bicubic and the shipped models of that scale
+are scored on the folder's seeded test split (the split the models never saw:
+``fit`` held it out when it trained on that folder) by the package's protocol,
+with paired-bootstrap 95% CIs of the gain over bicubic and of GP-lite over
+NP-lite (trained for the same minutes, side by side). Prints Markdown.
+
+    python benchmarks/pretrained_report.py --data ../shared/data/wbc/cellavision ../shared/data/wbc/tecom
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _ci(comparison) -> str:
+    return f"{comparison.ci.mean:+.2f} [{comparison.ci.low:+.2f}, {comparison.ci.high:+.2f}]"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", nargs="+", required=True, help="Folders whose test splits are scored")
+    p.add_argument("--scales", type=int, nargs="+", default=[4, 8])
+    args = p.parse_args(argv)
+
+    from leuko_keras.evaluation import evaluate
+    from leuko_keras.metrics import PROTOCOL_TEXT
+    from leuko_keras.presets import list_pretrained, model_card
+
+    lines = [
+        "| test split | scale | model | trained | PSNR / SSIM | gain over bicubic [95% CI] | Dice cyto / nucleus |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    pairs = []
+    for folder in args.data:
+        for scale in args.scales:
+            names = [n for n in list_pretrained() if model_card(n)["scale"] == scale]
+            if not names:
+                continue
+            ev = evaluate(["bicubic", *names], [scale], data=folder, split="test")
+            label = f"{Path(folder).name} ({ev.results[0].n_images})"
+            for result in ev.results:
+                card = next((model_card(n) for n in names if result.source.rstrip("/").endswith(n)), None)
+                trained = f"{card['training']['steps']} steps, {card['training']['minutes']:g} min" if card else "-"
+                gain = next(
+                    (_ci(c) for c in ev.comparisons if c.model == result.model and c.kind == "over_bicubic"), "-"
+                )
+                dice = result.dice or {}
+                dice_text = f"{dice['cytoplasm']:.3f} / {dice['nucleus']:.3f}" if "nucleus" in dice else "-"
+                lines.append(
+                    f"| {label} | x{scale} | {result.model} | {trained} | {result.psnr:.2f} / {result.ssim:.4f} | "
+                    f"{gain} | {dice_text} |"
+                )
+            for c in ev.comparisons:
+                if c.model.startswith("GP-lite") and c.reference.startswith("NP-lite"):
+                    pairs.append(f"- {label} x{scale}: GP-lite minus NP-lite {_ci(c)} dB")
+                elif c.model.startswith("NP-lite") and c.reference.startswith("GP-lite"):
+                    pairs.append(f"- {label} x{scale}: GP-lite minus NP-lite {-c.ci.mean:+.2f} [{-c.ci.high:+.2f}, "
+                                 f"{-c.ci.low:+.2f}] dB")  # fmt: skip
+    print("\n".join(lines))
+    print("")
+    print("\n".join(pairs))
+    print("")
+    print(PROTOCOL_TEXT)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
