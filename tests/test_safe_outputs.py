@@ -148,7 +148,7 @@ def test_demo_rerun_replaces_its_own_folder_but_refuses_a_user_file(tmp_path: Pa
     _fake_demo(out, finished)
     (out / "runs" / "mine.txt" if finished else out / "mine.txt").write_text("keep me")
     before = md5_tree(out)
-    with pytest.raises(LeukoInputError, match="mine.txt"):
+    with pytest.raises(LeukoInputError, match=r"mine\.txt"):
         _prepare_out(out)
     assert md5_tree(out) == before
     (out / "runs" / "mine.txt" if finished else out / "mine.txt").unlink()
