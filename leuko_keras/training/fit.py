@@ -125,14 +125,18 @@ def resume_config(out: str | os.PathLike, **overrides: Any) -> FitConfig:
     """The stored configuration of the run in ``out``, with the resumable settings (epochs, time budget,
     devices, verbosity) changed where given (None = keep).
 
+    Any other setting given (not None) must equal the stored one: a resume trains the stored run, so a
+    conflicting ``--scale`` or ``--lr`` is refused in one line naming both values, never silently ignored.
+
     >>> resume_config("/nonexistent/run")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     leuko_keras.errors.LeukoInputError: /nonexistent/run: no run to resume ...
     """
+    from leuko_keras.training.resume import check_no_conflicts, load_stored_config
+
     run = worker_folder(out, read_tf_config())
-    if not run.config.is_file():
-        raise LeukoInputError(f"{run.root}: no run to resume (config.json missing); drop --resume to start one")
-    stored = FitConfig.from_dict(run.stored_config()["settings"])
+    stored = load_stored_config(run)
+    check_no_conflicts(stored, overrides, run.config, RESUMABLE)
     changes = {k: v for k, v in overrides.items() if v is not None and k in RESUMABLE}
     return stored.replace(out=str(out), resume=True, overwrite=False, **changes)
 
@@ -235,19 +239,28 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
     """Train ``config.model`` into the run folder ``config.out``; see the module docstring for the order.
 
     User problems raise :class:`LeukoInputError` before training starts; a NaN/Inf loss returns
-    status ``diverged`` with the last good model kept.
+    status ``diverged`` with the last good model kept. A second run on the same folder at the same
+    time is refused (its holder's pid named); a lock left by a killed run is taken over.
     """
+    hooks = hooks or FitHooks()
+    config.validate()
+    tf_config = read_tf_config()
+    run = worker_folder(config.out, tf_config)
+    # Held from before the preflight (which may clear the folder) to the end: two runs never share a folder.
+    with run.locked():
+        return _fit_locked(config, hooks, printer, tf_config, run)
+
+
+def _fit_locked(
+    config: FitConfig, hooks: FitHooks, printer: Callable[[str], None], tf_config: dict | None, run: RunFolder
+) -> FitResult:
     import keras
 
     from leuko_keras.training.callbacks import make_callbacks
     from leuko_keras.training.checkpoints import TrainingDivergedError
     from leuko_keras.training.precision import apply_precision
 
-    hooks = hooks or FitHooks()
-    config.validate()
-    tf_config = read_tf_config()
     chief = is_chief(tf_config)
-    run = worker_folder(config.out, tf_config)
     run.preflight(resume=config.resume, overwrite=config.overwrite or not chief)
     plan = choose_strategy(config.devices)
     say = printer if chief else (lambda _line: None)
