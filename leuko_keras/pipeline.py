@@ -154,9 +154,15 @@ def make_dataset(
     split_file: str | os.PathLike | None = None,
     repeat: bool = False,
     random_crop: bool = False,
+    first_epoch: int | None = None,
+    steps_per_epoch: int | None = None,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
+
+    With ``first_epoch`` (training) it is the endless stream of :mod:`leuko_keras.epochs` from that epoch
+    on, its order, crops and flips a function of (seed, epoch) so a resumed run sees what an unbroken one
+    would; ``steps_per_epoch`` batches per epoch (default one pass), also set on the dataset.
 
     ``lr`` is (size/scale, size/scale, 1), or (size, size, 1) for
     ``input_kind="bicubic"``; ``hr`` (size, size, 1); ``onehot`` (size, size, 3);
@@ -191,6 +197,16 @@ def make_dataset(
             f"{source or 'synthetic set'}: the {split} split is empty; add images or change the split fractions/file"
         )
     shapes = {a[1].shape for a in arrays}
+    if first_epoch is not None:
+        if len(shapes) > 1 and batch_size != 1 and not crop_randomly:
+            raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
+        from leuko_keras.epochs import epoch_dataset
+
+        return epoch_dataset(
+            arrays, first_epoch, steps_per_epoch, batch_size, seed, scale, shuffle=shuffle,
+            crop_size=size if crop_randomly else None, factor=1 if input_kind == "bicubic" else scale,
+            augment=augment, need_mask=need_mask,
+        )  # fmt: skip
     if len(shapes) == 1:
         stacked = tuple(np.stack([a[i] for a in arrays]) for i in range(3 if need_mask else 2))
         ds = tf.data.Dataset.from_tensor_slices(stacked)

@@ -80,8 +80,11 @@ def _compile(model: Any, config: FitConfig) -> Any:
 
 def _dataset(config: FitConfig, split: str, need_mask: bool) -> Any:
     from leuko_keras.pipeline import make_dataset
+    from leuko_keras.training.resume import resumed_epoch
 
     training = split == "train"
+    # Training is an endless stream keyed on (seed, epoch), started where the backup says training resumes.
+    first = resumed_epoch(worker_folder(config.out, read_tf_config()).backup) if training else None
     return make_dataset(
         config.source,
         scale=config.scale,
@@ -94,7 +97,8 @@ def _dataset(config: FitConfig, split: str, need_mask: bool) -> Any:
         seed=config.seed,
         shuffle=training,
         synthetic_count=config.synthetic_count,
-        repeat=training and config.steps_per_epoch is not None,
+        first_epoch=first,
+        steps_per_epoch=config.steps_per_epoch if training else None,
     )
 
 
@@ -275,6 +279,8 @@ def _fit_locked(
         need_mask = "mask" in _output_names(model, config)
         train = (hooks.make_dataset or _dataset)(config, "train", need_mask)
         val = (hooks.make_dataset or _dataset)(config, "val", need_mask)
+        # An endless (seed, epoch)-keyed training stream states its epoch length; a finite dataset is one pass.
+        train_steps = config.steps_per_epoch or getattr(train, "steps_per_epoch", None)
         params = _count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
         run.write_json(run.config, _config_payload(config, plan, precision, run, model))
@@ -296,7 +302,7 @@ def _fit_locked(
                     train,
                     val,
                     epochs=config.epochs,
-                    steps=_steps(train, config.steps_per_epoch),
+                    steps=_steps(train, train_steps),
                     val_steps=_steps(val, config.validation_steps),
                     callbacks=callbacks.all,
                     verbose=verbose if chief else 0,
@@ -307,7 +313,7 @@ def _fit_locked(
                     train,
                     validation_data=val,
                     epochs=config.epochs,
-                    steps_per_epoch=config.steps_per_epoch,
+                    steps_per_epoch=train_steps,
                     validation_steps=config.validation_steps,
                     callbacks=callbacks.all,
                     verbose=verbose,
