@@ -54,6 +54,19 @@ def check_output_file(path: str | os.PathLike, flag: str) -> Path:
     return path
 
 
+def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
+    """Refuse a folder to write files into that is a file or lies under one; return it.
+
+    >>> check_output_dir("/tmp/leuko_new_outputs", "--out").name
+    'leuko_new_outputs'
+    """
+    path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise LeukoInputError(f"{flag} {path}: is a file, not a folder; choose a folder path")
+    check_not_under_file(path.absolute(), flag)
+    return path
+
+
 def check_output_folder(
     out: str | os.PathLike,
     flag: str,
