@@ -86,8 +86,8 @@ def check_output_folder(
     """
     target = resolved(out)
     for item in inputs:
-        if item is None:
-            continue
+        if item is None or not Path(item).expanduser().exists():
+            continue  # a missing input gets its own "no such file" line from the reader
         source = resolved(item)
         if _inside(target, source) or _inside(source, target):
             relation = "is" if target == source else ("lies inside" if _inside(target, source) else "holds")

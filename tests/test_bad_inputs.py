@@ -170,3 +170,19 @@ def test_disk_full_while_exporting_leaves_the_old_export_and_no_temp(
     with pytest.raises(LeukoInputError, match="disk full"):
         export_module.export_model(run_dir, tmp_path / "exp", tflite=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_user_sees_only_the_error_line_not_tensorflow_start_up(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "LEUKO_KERAS_VERBOSE")}
+    missing = tmp_path / "missing_run"
+    command = [sys.executable, "-m", "leuko_keras", "export", str(missing), "--out", str(tmp_path / "e")]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'missing_run'}: no such file or folder; pass a .keras file or a run folder holding "
+        "best.keras"
+    ]
