@@ -154,3 +154,45 @@ def test_demo_rerun_replaces_its_own_folder_but_refuses_a_user_file(tmp_path: Pa
     (out / "runs" / "mine.txt" if finished else out / "mine.txt").unlink()
     assert _prepare_out(out) == out.resolve()
     assert [p.name for p in out.iterdir()] == [".leuko_demo"]
+
+
+def test_temporaries_of_a_killed_run_are_cleaned_where_they_lie_and_nothing_else(tmp_path: Path) -> None:
+    import os
+
+    from leuko_keras.atomic import atomic_dir
+    from leuko_keras.training.runfolder import RunFolder
+
+    run = RunFolder(tmp_path / "run")
+    run.backup.mkdir(parents=True)
+    (run.root / "config.json").write_text("{}")
+    dead = 999_999_999  # above any pid_max: no such process
+    stale = [
+        run.root / f".curves.pid{dead}.abcd1234.tmp.png",
+        run.backup / f".epoch-0003.weights.pid{dead}.x1y2z3.tmp.weights.h5",
+    ]
+    live = run.root / f".last.pid{os.getpid()}.abcd1234.tmp.keras"  # a writer that is still running
+    user = run.root / ".my_notes.tmp.png"  # looks similar, but not our name pattern
+    for path in [*stale, live, user]:
+        path.write_bytes(b"x")
+    run.preflight(resume=True)
+    assert not any(p.exists() for p in stale)
+    assert live.exists() and user.exists()
+
+    beside = tmp_path / "exports"
+    (beside / f".gp.pid{dead}.q1w2e3.tmp" / "saved_model").mkdir(parents=True)
+    with atomic_dir(beside / "gp") as tmp:
+        (tmp / "metadata.json").write_text("{}")
+    assert sorted(p.name for p in beside.iterdir()) == ["gp"]
+
+
+def test_synthetic_folder_follows_the_umask(tmp_path: Path) -> None:
+    import os
+
+    from leuko_keras.synth import write_dataset
+
+    old = os.umask(0o022)
+    try:
+        folder = write_dataset(tmp_path / "cells", count=1, size=64)
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
