@@ -320,6 +320,12 @@ def prepare_arrays(
     """
     if need_mask and example.labels is None:
         raise LeukoInputError(f"{example.name}: no parsing map; add masks or train without the map loss")
+    if size is not None:
+        from leuko_keras.memory import check_memory
+
+        # Mirror padding to a huge --size would otherwise die in a MemoryError (or the OOM killer) mid-way.
+        side_h, side_w = max(size, example.hr_y.shape[0]), max(size, example.hr_y.shape[1])
+        check_memory(side_h * side_w * 3 * (8 + 4 + 1.0), f"{example.name} at --size {size}", "pass a smaller --size")
     lr = example.lr_y.astype(np.float64)
     inputs = bicubic_upscale(lr, scale) if input_kind == "bicubic" else lr
     factor = 1 if input_kind == "bicubic" else scale

@@ -186,3 +186,15 @@ def test_the_user_sees_only_the_error_line_not_tensorflow_start_up(tmp_path: Pat
         f"error: {tmp_path / 'missing_run'}: no such file or folder; pass a .keras file or a run folder holding "
         "best.keras"
     ]
+
+
+def test_padding_to_a_size_memory_cannot_hold_is_one_line(monkeypatch) -> None:
+    from leuko_keras import memory
+    from leuko_keras.dataset import make_example
+    from leuko_keras.pipeline import prepare_arrays
+
+    example = make_example("cell_7", np.zeros((40, 48)), np.zeros((40, 48), np.uint8), 4)
+    assert prepare_arrays(example, 4, 64)[1].shape == (64, 64, 1)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 10 * 2**20)  # 10 MiB free
+    with pytest.raises(LeukoInputError, match=r"cell_7 at --size 4096: needs about"):
+        prepare_arrays(example, 4, 4096)
