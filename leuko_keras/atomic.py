@@ -62,7 +62,8 @@ def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
     ``final`` must be a folder or absent: a file there is never hidden or replaced. Callers that
     replace a folder holding user files check it first (:mod:`leuko_keras.outputs`).
     """
-    final = Path(final).expanduser().absolute()
+    # Normalised (not resolved): "." or "a/.." must name a real folder, a symlinked --out stays a link.
+    final = Path(os.path.normpath(Path(final).expanduser().absolute()))
     if final.exists() and not final.is_dir():
         raise LeukoInputError(f"{final}: is a file, not a folder; choose a folder path")
     final.parent.mkdir(parents=True, exist_ok=True)
