@@ -58,8 +58,10 @@ def test_a_lock_left_by_kill_9_is_taken_over_and_released_at_the_end(tmp_path: P
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     assert (tmp_path / "run" / LOCK_NAME).is_file()  # the stale file is still there
-    result = fit(tiny_config(tmp_path / "run", epochs=1, steps_per_epoch=1), hooks())
+    lines: list[str] = []
+    result = fit(tiny_config(tmp_path / "run", epochs=1, steps_per_epoch=1), hooks(), printer=lines.append)
     assert result.status == "completed"
+    assert f"took over the lock of a run that is gone (pid {holder.pid}" in lines[0]
     assert not (tmp_path / "run" / LOCK_NAME).exists()
 
 

@@ -251,7 +251,9 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
     tf_config = read_tf_config()
     run = worker_folder(config.out, tf_config)
     # Held from before the preflight (which may clear the folder) to the end: two runs never share a folder.
-    with run.locked():
+    with run.locked() as lock:
+        if lock.took_over:
+            printer(f"note: {run.root}: took over the lock of a run that is gone ({lock.took_over}, killed?)")
         return _fit_locked(config, hooks, printer, tf_config, run)
 
 
