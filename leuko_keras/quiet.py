@@ -32,7 +32,7 @@ STARTUP_NOTICE = re.compile(
 @contextlib.contextmanager
 def native_startup_filtered() -> Iterator[None]:
     """Run the block with TensorFlow's known native start-up notices removed from stderr."""
-    if os.environ.get("LEUKO_KERAS_VERBOSE"):
+    if os.environ.get("LEUKO_KERAS_VERBOSE") or sys.stderr is None:
         yield
         return
     try:
