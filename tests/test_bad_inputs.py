@@ -198,3 +198,16 @@ def test_padding_to_a_size_memory_cannot_hold_is_one_line(monkeypatch) -> None:
     monkeypatch.setattr(memory, "available_bytes", lambda: 10 * 2**20)  # 10 MiB free
     with pytest.raises(LeukoInputError, match=r"cell_7 at --size 4096: needs about"):
         prepare_arrays(example, 4, 4096)
+
+
+def test_only_tensorflows_known_start_up_notices_are_filtered(capfd, monkeypatch) -> None:
+    import os
+
+    from leuko_keras.quiet import native_startup_filtered
+
+    monkeypatch.delenv("LEUKO_KERAS_VERBOSE", raising=False)
+    with native_startup_filtered():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
+        os.write(2, b"I0000 00:00:1 123 port.cc:153] oneDNN custom operations are on. You may see ...\n")
+        os.write(2, b"a real problem the user must see\n")
+    assert capfd.readouterr().err == "a real problem the user must see\n"
