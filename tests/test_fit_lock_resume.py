@@ -18,10 +18,14 @@ from leuko_keras.errors import LeukoInputError
 from leuko_keras.training import fit, resume_config
 from leuko_keras.training.runlock import LOCK_NAME
 
+# RunLock's protocol (flock on RUN_DIR/.fit.lock holding "pid N on HOST") without importing the package, which
+# would load TensorFlow: the holder is up in a blink.
 HOLDER = """
-import sys, time
-from leuko_keras.training.runlock import RunLock
-RunLock(sys.argv[1]).acquire()
+import fcntl, os, socket, sys, time
+os.makedirs(sys.argv[1], exist_ok=True)
+fd = os.open(os.path.join(sys.argv[1], ".fit.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\\n".encode())
 print("locked", flush=True)
 time.sleep(120)
 """
@@ -38,7 +42,7 @@ def _one_error_line(result, *words: str) -> str:
 
 @pytest.fixture()
 def holder(tmp_path: Path):
-    """A live process holding the lock of tmp_path/run (no TensorFlow: starts in a blink)."""
+    """A live process holding the lock of tmp_path/run."""
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "run")], stdout=subprocess.PIPE)
     assert proc.stdout.readline().strip() == b"locked"
     yield proc
