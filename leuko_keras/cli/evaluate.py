@@ -104,11 +104,13 @@ def predict(
 
     Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/
     """
+    from leuko_keras.atomic import clean_stale_temps
     from leuko_keras.errors import LeukoInputError
     from leuko_keras.outputs import check_output_dir
     from leuko_keras.predict import load_backend, predict_paths
 
     check_output_dir(out, "--out")  # once, before the first file (not one failure per file)
+    clean_stale_temps(out)  # half-written PNGs of a predict killed in this folder
     if (tile is not None and (tile < 8 or tile <= 2 * halo + overlap)) or overlap < 0 or halo < 0:
         raise LeukoInputError(
             f"--tile {tile} --halo {halo} --overlap {overlap}: need halo, overlap >= 0 and tile > 2 x halo + overlap"
