@@ -17,13 +17,14 @@ Bad input: one line on stderr, exit code 2.
 from __future__ import annotations
 
 import argparse
+import stat
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from export._imresize import imresize
-from export._io import colorize, overlay, read_image, save_png, to_uint
+from export._io import clean_stale_temps, colorize, overlay, read_image, save_png, to_uint
 from export._model import RunnerError, TFLiteModel
 from export._tiles import default_overlap, run_tiled
 from export._ycbcr import rgb_to_ycbcr, ycbcr_to_rgb
@@ -63,21 +64,37 @@ def upscale(model: TFLiteModel, path: Path, out_dir: Path, overlap: int | None =
     return written
 
 
-def expand_inputs(inputs: list[str]) -> list[Path]:
-    """Input paths, with folders replaced by the images in them (sorted)."""
+def expand_inputs(inputs: list[str], warn=lambda message: print(message, file=sys.stderr)) -> list[Path]:
+    """Input paths, with folders replaced by the images in them (sorted).
+
+    In a folder, entries that are not regular files (a folder named ``x.png``, a dangling or looping
+    link, a FIFO) are skipped with a warning, as ``leuko-keras predict`` does; the batch goes on.
+    """
     paths: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            found = []
+            for entry in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+                if _regular_file(entry):
+                    found.append(entry)
+                else:
+                    warn(f"warning: {entry}: not a regular image file (a folder, a broken link or a pipe); skipped")
             if not found:
                 raise RunnerError(f"{path}: folder holds no images (PNG, BMP, TIFF, JPEG); check the path")
             paths.extend(found)
-        elif path.is_file():
+        elif _regular_file(path):
             paths.append(path)
         else:
             raise RunnerError(f"{path}: no such image or folder; check the path")
     return paths
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, RuntimeError):  # dangling link, link loop, no permission
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,9 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overlap", type=int, default=None, help="tile overlap in LR pixels (default: tile/4)")
     args = parser.parse_args(argv)
     try:
+        out_dir = Path(args.out)
+        # Checked before the first image, so a bad --out is one line, not one failure per image.
+        blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise RunnerError(f"--out {out_dir}: {blocker} is a file, not a folder; choose another --out")
         model = TFLiteModel(args.model, threads=args.threads)
         paths = expand_inputs(args.inputs)
-        out_dir = Path(args.out)
+        clean_stale_temps(out_dir)
         for path in paths:
             written = upscale(model, path, out_dir, args.overlap)
             print(f"{path} -> {', '.join(p.name for p in written)}")

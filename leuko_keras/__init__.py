@@ -18,9 +18,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.1"
 
-# Registration side effects: custom layers, losses, metrics and model builders.
-from leuko_keras import keras_metrics, layers, losses  # noqa: F401
-from leuko_keras.models import build_model, compile_model, list_models
+from leuko_keras.quiet import native_startup_filtered
+
+# TensorFlow loads here; its native start-up notices would come before any one-line error.
+with native_startup_filtered():
+    # Registration side effects: custom layers, losses, metrics and model builders.
+    from leuko_keras import keras_metrics, layers, losses  # noqa: F401
+    from leuko_keras.models import build_model, compile_model, list_models
 from leuko_keras.presets import list_pretrained, pretrained
 
 __all__ = ["__version__", "build_model", "compile_model", "list_models", "list_pretrained", "pretrained"]

@@ -20,6 +20,7 @@ synthetic cells it never saw; its card has its real held-out numbers.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -27,7 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leuko_keras.atomic import write_json_atomic
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.outputs import check_output_folder, foreign_file
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,7 @@ def run_demo(
     def say(message: str) -> None:
         log(f"{time.perf_counter() - start:6.1f}s {message}")
 
-    out = Path(out)
-    _prepare_out(out)
+    out = _prepare_out(Path(out))
     paths: dict[str, Path] = {}
 
     say(f"[1/6] synthesising {plan.cells} leukocytes of {plan.cell_size} px with parsing maps")
@@ -190,15 +192,45 @@ def run_demo(
     say("[6/6] drawing figures")
     write_figures(ev, out / "figures")
     paths["figures"] = out / "figures"
+    _finish_out(out)
     return DemoResult(out, table, paths, time.perf_counter() - start)
 
 
-def _prepare_out(out: Path) -> None:
+MARKER = ".leuko_demo"
+# What a demo writes at the top of its folder; an interrupted demo left no manifest, so these names stand in.
+DEMO_ENTRIES = ("data", "runs", "results.md", "results.json", "export", "lr_inputs", "predictions", "figures")
+
+
+def demo_owned(out: Path) -> str | None:
+    """None when ``out`` holds only what an earlier demo wrote, else the first file it did not write.
+
+    A finished demo lists every file it wrote in the marker; an interrupted one left only the marker.
+    """
+    try:
+        manifest = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        if not (out / MARKER).is_file():
+            return foreign_file(out, ()) or MARKER
+        manifest = None
+    if isinstance(manifest, dict) and isinstance(manifest.get("files"), list):
+        return foreign_file(out, [MARKER, *map(str, manifest["files"])])
+    for entry in sorted(out.iterdir()):
+        if entry.name not in (MARKER, *DEMO_ENTRIES):
+            return entry.name
+    return None
+
+
+def _prepare_out(out: Path) -> Path:
     # Re-running the demo replaces only what an earlier demo wrote; anything else is the user's.
-    marker = out / ".leuko_demo"
-    if out.exists() and any(out.iterdir()) and not marker.is_file():
-        raise LeukoInputError(f"{out}: folder exists and is not an earlier demo output; pass --out NEW_FOLDER")
+    out = check_output_folder(out, "--out", owned=demo_owned, what="an earlier demo output")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    marker.write_text("written by leuko-keras demo\n", encoding="utf-8")
+    (out / MARKER).write_text("written by leuko-keras demo (interrupted: no file list yet)\n", encoding="utf-8")
+    return out
+
+
+def _finish_out(out: Path) -> None:
+    # The file list lets the next demo in this folder tell its own files from a user's.
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir() and p.name != MARKER)
+    write_json_atomic(out / MARKER, {"written_by": "leuko-keras demo", "files": files})

@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_path
+from leuko_keras.atomic import atomic_path, disk_full_error
 from leuko_keras.dataset import Example, discover, load_labels, require_masks
 from leuko_keras.degrade import SUPPORTED_SCALES, check_size, make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.imageio import luminance, read_image
 from leuko_keras.metrics import PROTOCOL
+from leuko_keras.outputs import check_output_file
 
 FORMAT = "leuko-keras-pack"
 
@@ -57,6 +59,7 @@ def pack(
     out_h5 = Path(out_h5)
     if out_h5.suffix.lower() not in (".h5", ".hdf5"):
         raise LeukoInputError(f"{out_h5}: the packed file name must end in .h5")
+    check_output_file(out_h5, "pack output")
     scales = sorted({int(s) for s in scales})
     if not scales or any(s < 2 for s in scales):
         raise LeukoInputError(f"scales {scales} must be whole numbers >= 2 (e.g. 2,3,4,8)")
@@ -65,9 +68,13 @@ def pack(
         require_masks(samples, folder)
     # Check everything first: a bad file fails before any output exists. Nothing
     # is kept (a paper-size set is ~2 GB as floats); the write pass reads again.
+    needed = 0
     for sample in samples:
-        _read(sample, max(scales))
-    with atomic_path(out_h5) as tmp, h5py.File(tmp, "w") as h5:
+        image, _ = _read(sample, max(scales))
+        needed += image.pixels.size * (image.bit_depth // 8) * (1 + sum(1 / s**2 for s in scales)) + image.pixels.size
+    # HDF5 can crash the process on a full disk (no exception, a segfault): check first, uncompressed size.
+    _check_free_space(out_h5, needed)
+    with disk_full_error(out_h5, "packing"), atomic_path(out_h5) as tmp, h5py.File(tmp, "w") as h5:
         h5.attrs.update(
             format=FORMAT,
             version=1,
@@ -99,6 +106,16 @@ def pack(
     return out_h5
 
 
+def _check_free_space(out_h5: Path, needed: float) -> None:
+    folder = next((p for p in (out_h5.absolute().parent, *out_h5.absolute().parents) if p.exists()), Path("/"))
+    free = shutil.disk_usage(folder).free
+    if free < needed + 16 * 2**20:
+        raise LeukoInputError(
+            f"{out_h5}: disk full ({free / 2**20:.0f} MB free, the pack needs up to {needed / 2**20:.0f} MB); "
+            "free some space or write it elsewhere"
+        )
+
+
 def _read(sample: Any, largest_scale: int) -> tuple[Any, np.ndarray | None]:
     image = read_image(sample.image_path)
     check_size(image.pixels.shape, largest_scale, str(sample.image_path))
@@ -124,6 +141,8 @@ def _open(path: str | os.PathLike):
 def read_names(path: str | os.PathLike) -> list[str]:
     """Sample names stored in a packed file, in storage order."""
     with _open(path) as h5:
+        if "names" not in h5:
+            raise LeukoInputError(f"{path}: pack has no sample names; the file is damaged, re-run pack")
         return [n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][()]]
 
 
@@ -147,6 +166,8 @@ def iter_examples(
 ) -> Iterator[Example]:
     """Like :func:`load`, one example at a time."""
     with _open(path) as h5:
+        if "scales" not in h5.attrs or "names" not in h5:
+            raise LeukoInputError(f"{path}: pack has no scales or names; the file is damaged, re-run pack")
         scales = [int(s) for s in h5.attrs["scales"]]
         if scale not in scales:
             raise LeukoInputError(
@@ -159,20 +180,36 @@ def iter_examples(
         if missing:
             raise LeukoInputError(f"{path}: no samples named {missing[:3]}; check the split file")
         for name in wanted:
-            entry = h5["samples"][f"{index[name]:06d}"]
+            key = f"samples/{index[name]:06d}"
+            if key not in h5:
+                raise LeukoInputError(f"{path}: sample {name} ({key}) is missing; the pack is damaged, re-run pack")
+            entry = h5[key]
             if need_mask and "labels" not in entry:
                 raise LeukoInputError(
                     f"{path}: sample {name} has no parsing map; pack a folder with masks or use a command without maps"
                 )
-            yield _example(entry, name, scale)
+            try:
+                example = _example(entry, name, scale)
+            except (KeyError, ValueError, TypeError, OSError) as error:
+                # A hand-edited or truncated pack: one line, not h5py's traceback.
+                raise LeukoInputError(
+                    f"{path}: sample {name} is damaged ({type(error).__name__}: {str(error)[:80]}); re-run pack"
+                ) from None
+            yield example
 
 
 def _example(entry: Any, name: str, scale: int) -> Example:
     bit_depth = int(entry.attrs["bit_depth"])
+    if bit_depth not in (8, 16):
+        raise ValueError(f"bit depth {bit_depth}")
     levels = 255.0 if bit_depth == 8 else 65535.0
     hr = modcrop(entry["hr"][()].astype(np.float64) / levels, scale)
     lr = entry[f"lr_x{scale}"][()].astype(np.float64) / levels
     labels = modcrop(entry["labels"][()], scale) if "labels" in entry else None
+    if lr.shape[:2] != (hr.shape[0] // scale, hr.shape[1] // scale) or lr.ndim != hr.ndim:
+        raise ValueError(f"LR {lr.shape} does not match HR {hr.shape} at x{scale}")
+    if labels is not None and (labels.shape != hr.shape[:2] or labels.dtype.kind not in "ui" or labels.max() > 2):
+        raise ValueError("labels must be a (H, W) map of 0, 1, 2 matching the image")
     colour = hr.ndim == 3
     return Example(
         name=name,

@@ -41,6 +41,12 @@ def rasterise(
         raise LeukoInputError(
             f"{path}: not a LabelMe JSON file ({type(error).__name__}); re-save it from LabelMe"
         ) from None
+    fix = "re-save it from LabelMe"
+    if not isinstance(data, dict) or not isinstance(shapes, list):
+        raise LeukoInputError(f"{path}: 'shapes' must be a list of LabelMe shapes; {fix}")
+    for index, shape in enumerate(shapes):
+        if not isinstance(shape, dict):
+            raise LeukoInputError(f"{path}: shape {index + 1} is not a LabelMe shape object; {fix}")
     declared = (data.get("imageHeight"), data.get("imageWidth"))
     if None not in declared and tuple(declared) != (height, width):
         raise LeukoInputError(
@@ -64,8 +70,31 @@ def rasterise(
     return np.asarray(canvas, dtype=np.uint8).copy()
 
 
+def _points(shape: dict, path: Path) -> list[tuple[float, float]]:
+    raw = shape.get("points", [])
+    try:
+        if not isinstance(raw, list) or any(
+            not isinstance(p, list | tuple) or len(p) != 2 or not all(_is_number(v) for v in p) for p in raw
+        ):
+            raise ValueError
+        points = [(float(x), float(y)) for x, y in raw]
+    except (TypeError, ValueError):
+        raise LeukoInputError(
+            f"{path}: shape {shape.get('label')!r} has points that are not [x, y] number pairs; re-save it from LabelMe"
+        ) from None
+    if not all(np.isfinite(v) for point in points for v in point):
+        raise LeukoInputError(
+            f"{path}: shape {shape.get('label')!r} has NaN or infinite points; re-save it from LabelMe"
+        )
+    return points
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _draw(draw: ImageDraw.ImageDraw, shape: dict, cls: int, path: Path) -> None:
-    points = [(float(x), float(y)) for x, y in shape.get("points", [])]
+    points = _points(shape, path)
     kind = shape.get("shape_type") or "polygon"
     if kind == "polygon" and len(points) >= 3:
         draw.polygon(points, fill=cls, outline=cls)

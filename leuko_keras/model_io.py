@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -51,4 +52,25 @@ def load_model_any(path: str | os.PathLike, compile: bool = True) -> tuple[keras
     except (ValueError, OSError, KeyError, TypeError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LeukoInputError(f"{model_file}: cannot load this Keras model ({first}); re-save or retrain it") from error
+    if config is not None:
+        _check_config(config, path / CONFIG, model)
     return model, config
+
+
+def _check_config(config: Any, config_file: Path, model: keras.Model) -> None:
+    # Export, predict and evaluate read keys of it; a hand-edited file must fail here in one line.
+    from leuko_keras.models.registry import model_scale
+
+    fix = "restore it from the run (or delete it to use best.keras alone)"
+    if not isinstance(config, dict):
+        raise LeukoInputError(f"{config_file}: not a run configuration (a JSON object is expected); {fix}")
+    for key, kind in (("settings", dict), ("model", str)):
+        if key in config and not isinstance(config[key], kind):
+            raise LeukoInputError(f"{config_file}: {key!r} is {config[key]!r}, not a {kind.__name__}; {fix}")
+    scale = config.get("scale")
+    if scale is not None:
+        actual = model_scale(model)
+        if isinstance(scale, bool) or not isinstance(scale, int) or (actual is not None and scale != actual):
+            raise LeukoInputError(
+                f"{config_file}: scale {scale!r} disagrees with the model in best.keras (x{actual}); {fix}"
+            )

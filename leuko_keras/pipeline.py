@@ -173,9 +173,15 @@ def make_dataset(
     repeat: bool = False,
     random_crop: bool = False,
     size_step: int = 1,
+    first_epoch: int | None = None,
+    steps_per_epoch: int | None = None,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
+
+    With ``first_epoch`` (training) it is the endless stream of :mod:`leuko_keras.epochs` from that epoch
+    on, its order, crops and flips a function of (seed, epoch) so a resumed run sees what an unbroken one
+    would; ``steps_per_epoch`` batches per epoch (default one pass), also set on the dataset.
 
     ``lr`` is (size/scale, size/scale, 1), or (size, size, 1) for
     ``input_kind="bicubic"``; ``hr`` (size, size, 1); ``onehot`` (size, size, 3);
@@ -192,10 +198,13 @@ def make_dataset(
     options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
     crop = {"size": size, "scale": scale, "input_kind": input_kind, "need_mask": need_mask, "seed": seed}
     crop |= {"batch_size": batch_size, "augment": augment, "shuffle": shuffle, "random_crop": random_crop}
+    crop |= {"first_epoch": first_epoch, "steps_per_epoch": steps_per_epoch}
     if isinstance(source, list | tuple):
         return _several_sources(list(source), split, options, crop, repeat, size_step, discover_options)
     examples = iter_examples(source, scale, split, *options, **discover_options)
     ds = _one_source(examples, source, split, **crop)
+    if first_epoch is not None:
+        return ds  # the endless (seed, epoch) stream, already batched and prefetched
     if repeat:
         ds = ds.repeat()
     import tensorflow as tf
@@ -216,6 +225,8 @@ def _one_source(
     augment: bool,
     shuffle: bool,
     random_crop: bool,
+    first_epoch: int | None = None,
+    steps_per_epoch: int | None = None,
 ):
     import tensorflow as tf
 
@@ -228,6 +239,16 @@ def _one_source(
             f"{source or 'synthetic set'}: the {split} split is empty; add images or change the split fractions/file"
         )
     shapes = {a[1].shape for a in arrays}
+    if first_epoch is not None:
+        if len(shapes) > 1 and batch_size != 1 and not crop_randomly:
+            raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
+        from leuko_keras.epochs import epoch_dataset
+
+        return epoch_dataset(
+            arrays, first_epoch, steps_per_epoch, batch_size, seed, scale, shuffle=shuffle,
+            crop_size=size if crop_randomly else None, factor=1 if input_kind == "bicubic" else scale,
+            augment=augment, need_mask=need_mask,
+        )  # fmt: skip
     if len(shapes) == 1:
         stacked = tuple(np.stack([a[i] for a in arrays]) for i in range(3 if need_mask else 2))
         ds = tf.data.Dataset.from_tensor_slices(stacked)
@@ -279,7 +300,9 @@ def _several_sources(
 
     Training batches come from one source at a time (crops of one size), drawn with probability
     proportional to how many crops it takes to cover that source once; validation runs through each
-    source in turn.
+    source in turn. With ``first_epoch`` each source is its own (seed, epoch) stream from that epoch on,
+    so a resumed run does not replay its first epoch's crops; which source a batch comes from is drawn
+    again from (seed, first_epoch), so a resumed run is not bit-identical to an unbroken one.
     """
     import math
 
@@ -290,13 +313,16 @@ def _several_sources(
     scale = crop["scale"]
     step = math.lcm(scale, max(int(size_step), 1))
     parts, weights, batches = [], [], []
-    for source in sources:
+    first_epoch = crop["first_epoch"]
+    for index, source in enumerate(sources):
         examples = list(iter_examples(source, scale, split, *options, **discover_options))
         sides = [side for ex in examples for side in ex.hr_y.shape]
         size = source_crop_size(sides, crop["size"], step)
         if size is not None and size < 8 * scale:
             raise LeukoInputError(f"{source}: images of {min(sides)} px are too small for x{scale}; drop this folder")
-        parts.append(_one_source(examples, source, split, **{**crop, "size": size}))
+        # Each source its own stream; the epoch length is the whole mix's, set below.
+        own = {"size": size, "steps_per_epoch": None, "seed": crop["seed"] + 1000 * index}
+        parts.append(_one_source(examples, source, split, **{**crop, **own}))
         pixels = sum(ex.hr_y.size for ex in examples)
         weights.append(pixels / float((size or 1) ** 2) if size else float(len(examples)))
         batches.append(math.ceil(len(examples) / crop["batch_size"]))
@@ -307,8 +333,14 @@ def _several_sources(
         return (ds.repeat() if repeat else ds).prefetch(tf.data.AUTOTUNE)
     total = sum(weights)
     ds = tf.data.Dataset.sample_from_datasets(
-        [part.repeat() for part in parts], weights=[w / total for w in weights], seed=crop["seed"] + 2
+        [part if first_epoch is not None else part.repeat() for part in parts],
+        weights=[w / total for w in weights],
+        seed=crop["seed"] + 2 + 7919 * int(first_epoch or 0),
     )
+    if first_epoch is not None:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+        ds.steps_per_epoch = crop["steps_per_epoch"] or sum(batches)
+        return ds
     return (ds if repeat else ds.take(sum(batches))).prefetch(tf.data.AUTOTUNE)
 
 
@@ -393,6 +425,12 @@ def prepare_arrays(
     """
     if need_mask and example.labels is None:
         raise LeukoInputError(f"{example.name}: no parsing map; add masks or train without the map loss")
+    if size is not None:
+        from leuko_keras.memory import check_memory
+
+        # Mirror padding to a huge --size would otherwise die in a MemoryError (or the OOM killer) mid-way.
+        side_h, side_w = max(size, example.hr_y.shape[0]), max(size, example.hr_y.shape[1])
+        check_memory(side_h * side_w * 3 * (8 + 4 + 1.0), f"{example.name} at --size {size}", "pass a smaller --size")
     lr = example.lr_y.astype(np.float64)
     inputs = bicubic_upscale(lr, scale) if input_kind == "bicubic" else lr
     factor = 1 if input_kind == "bicubic" else scale

@@ -193,14 +193,16 @@ def test_failing_gate_drops_artifact_and_exits_nonzero(
 
 @pytest.fixture()
 def existing_export(tmp_path: Path) -> Path:
+    # An earlier export (its metadata lists every file): the only kind of non-empty folder export replaces.
     out = tmp_path / "exp"
     out.mkdir()
     (out / "keep.txt").write_text("old export")
+    (out / "metadata.json").write_text(json.dumps({"sha256": {"keep.txt": "0"}}))
     return out
 
 
 def _assert_untouched(out: Path) -> None:
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "metadata.json"]
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 
 

@@ -89,7 +89,7 @@ def test_preflight_errors_are_one_line(tmp_path):
     (tmp_path / "file").write_text("x")
     for root, kwargs, word in [
         (tmp_path / "file", {}, "is a file"),
-        (tmp_path / "file" / "run", {}, "cannot write"),
+        (tmp_path / "file" / "run", {}, "file is a file, not a folder"),
         (tmp_path / "fresh", {"resume": True}, "no run to resume"),
     ]:
         with pytest.raises(LeukoInputError, match=word) as caught:

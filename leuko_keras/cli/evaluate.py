@@ -61,7 +61,14 @@ def evaluate(
     """
     from leuko_keras.evaluation import evaluate as run_evaluation
     from leuko_keras.evaluation import render, write_figures, write_json, write_markdown
+    from leuko_keras.outputs import check_output_dir, check_output_file
 
+    # Before the (long) evaluation: a bad output path must not cost the user the run.
+    for flag, path in (("--json", json_out), ("--markdown", markdown)):
+        if path is not None:
+            check_output_file(path, flag)
+    if figures is not None:
+        check_output_dir(figures, "--figures")
     ev = run_evaluation(model, scale or None, data=data, split=split, synthetic_count=synthetic_count, log=_log)
     text = render(ev.results, ev.comparisons, ev.protocol)
     print(text)
@@ -104,9 +111,13 @@ def predict(
 
     Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/
     """
+    from leuko_keras.atomic import clean_stale_temps
     from leuko_keras.errors import LeukoInputError
+    from leuko_keras.outputs import check_output_dir
     from leuko_keras.predict import load_backend, predict_paths
 
+    check_output_dir(out, "--out")  # once, before the first file (not one failure per file)
+    clean_stale_temps(out)  # half-written PNGs of a predict killed in this folder
     if (tile is not None and (tile < 8 or tile <= 2 * halo + overlap)) or overlap < 0 or halo < 0:
         raise LeukoInputError(
             f"--tile {tile} --halo {halo} --overlap {overlap}: need halo, overlap >= 0 and tile > 2 x halo + overlap"

@@ -70,7 +70,12 @@ def fit(
     ),
     no_augment: bool = typer.Option(False, "--no-augment", help="No flips/rotations of training crops."),
     no_tensorboard: bool = typer.Option(False, "--no-tensorboard", help="Do not write TensorBoard logs."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last completed epoch."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue the run in --out from its last completed epoch. Only --epochs, --time-budget, --devices, "
+        "--quiet and --no-tensorboard may change; any other flag must match the run's config.json (else refused).",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run already in --out."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar (ETA lines and the table stay)."),
 ) -> None:
@@ -79,31 +84,37 @@ def fit(
     from leuko_keras.training import fit as run_fit
 
     verbose = 0 if quiet else None
+    folders = [str(path) for path in data or []]
+    given = {
+        "data": folders[0] if len(folders) == 1 else (folders or None),
+        "h5": str(h5) if h5 else None,
+        "model": model,
+        "scale": scale,
+        "epochs": epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "size": size,
+        "batch_size": batch_size,
+        "learning_rate": lr,
+        "lambda_map": lambda_map,
+        "seed": seed,
+        "synthetic_count": synthetic_count,
+        "time_budget_minutes": time_budget,
+        "devices": devices,
+        "precision": precision,
+        "schedule": schedule,
+        "verbose": verbose,
+    }
     if resume:
-        config = resume_config(out, epochs=epochs, time_budget_minutes=time_budget, devices=devices, verbose=verbose)
+        # Every flag given is passed on: those that may not change must match the stored run.
+        if overwrite:
+            raise LeukoInputError("--resume and --overwrite both given; pass one of them")
+        switches = {"lr_decay": lr_decay, "xla": xla, "augment": not no_augment}
+        given.update({k: v for k, v in switches.items() if v != (k == "augment")})
+        given["model_settings"] = _settings(setting) if setting else None
+        config = resume_config(out, **given)
         if no_tensorboard:
             config = config.replace(tensorboard=False)
     else:
-        folders = [str(path) for path in data or []]
-        given = {
-            "data": folders[0] if len(folders) == 1 else (folders or None),
-            "h5": str(h5) if h5 else None,
-            "model": model,
-            "scale": scale,
-            "epochs": epochs,
-            "steps_per_epoch": steps_per_epoch,
-            "size": size,
-            "batch_size": batch_size,
-            "learning_rate": lr,
-            "lambda_map": lambda_map,
-            "seed": seed,
-            "synthetic_count": synthetic_count,
-            "time_budget_minutes": time_budget,
-            "devices": devices,
-            "precision": precision,
-            "schedule": schedule,
-            "verbose": verbose,
-        }
         config = FitConfig.for_model(
             model or "gp",
             out=str(out),

@@ -16,15 +16,16 @@ in ``ExportResult.failed``; the CLI then exits non-zero.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-import tempfile
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_dir, write_json_atomic
+from leuko_keras.atomic import atomic_dir, disk_full_error, write_json_atomic
 from leuko_keras.deploy import metadata as meta
 from leuko_keras.deploy import parity
 from leuko_keras.deploy.representative import DEFAULT_COUNT, representative_crops
@@ -37,6 +38,7 @@ from leuko_keras.deploy.tflite import (
     embed_metadata,
 )
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.outputs import check_output_folder, foreign_file
 
 DEFAULT_INPUT_SIZE = 224
 
@@ -89,6 +91,20 @@ def check_input_size(input_size: int, scale: int, hr_multiple: int) -> None:
         )
 
 
+def export_owned(folder: Path) -> str | None:
+    """None when ``folder`` holds only what an earlier export wrote (its metadata.json lists every file).
+
+    Otherwise the first file no export wrote, so the refusal can name it.
+    """
+    try:
+        listed = json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if not isinstance(listed, dict):
+        return foreign_file(folder, ()) or "no metadata.json"
+    return foreign_file(folder, [*listed, "metadata.json"])
+
+
 def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     from leuko_keras.inference import hr_multiple
     from leuko_keras.models.registry import model_scale
@@ -136,10 +152,15 @@ def export_model(
     """
     from leuko_keras.model_io import load_model_any
 
+    # Refused before the model is even loaded: the user's folder (or the run itself) stays untouched.
+    out_dir = check_output_folder(
+        out_dir, "--out", owned=export_owned, inputs=(source, representative, data), what="an earlier export"
+    )
     model, config = load_model_any(source, compile=False)
     check_ours(model, source)
     model = float32_model(model)
     facts = _facts(model, config, os.fspath(data) if data is not None else None)
+    check_output_folder(out_dir, "--out", owned=export_owned, inputs=(facts.data,), what="an earlier export")
     check_input_size(input_size, facts.scale, facts.hr_multiple)
     lr_size = input_size // facts.scale
     has_map = "mask" in model.output
@@ -164,18 +185,20 @@ def export_model(
     artifacts: dict[str, dict[str, Any]] = {}
     failed: dict[str, str] = {}
     rows: dict[str, Any] = {}
-    out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with disk_full_error(out_dir, "exporting"), atomic_dir(out_dir) as tmp:
         log("writing SavedModel")
         write_savedmodel(model, tmp / "saved_model")
         if quantizations:
             lrs = np.stack([pair.lr for pair in pairs])
             keras_out = parity.run_keras(model, lrs)
-            with tempfile.TemporaryDirectory(prefix="leuko_fixed_") as fixed:
-                write_savedmodel(model, Path(fixed) / "sm", (1, lr_size, lr_size, 1))
+            # Inside the export's own temporary folder, never a shared temp dir: a kill leaves it where the
+            # next export in this place cleans it up.
+            fixed = tmp / ".fixed_size_savedmodel"
+            try:
+                write_savedmodel(model, fixed, (1, lr_size, lr_size, 1))
                 for quantization in quantizations:
                     log(f"converting {quantization}")
-                    data_bytes = convert_savedmodel(Path(fixed) / "sm", quantization, crops)
+                    data_bytes = convert_savedmodel(fixed, quantization, crops)
                     ops = check_builtin_only(data_bytes, artifact_name(quantization))
                     data_bytes = embed_metadata(data_bytes, {**description, "quantization": quantization})
                     path = tmp / artifact_name(quantization)
@@ -196,6 +219,8 @@ def export_model(
                         "bytes": path.stat().st_size,
                         "parity_passed": passed,
                     }
+            finally:
+                shutil.rmtree(fixed, ignore_errors=True)
             write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
         extra = {"input_size": input_size, "training": facts.training}
         full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)

@@ -87,6 +87,8 @@ class FitConfig:
         """Raise :class:`LeukoInputError` on impossible settings; return self."""
         if self.data and self.h5:
             raise LeukoInputError("--data and --h5 both given; pass one of them")
+        if isinstance(self.scale, bool) or not isinstance(self.scale, int) or self.scale < 2:
+            raise LeukoInputError(f"--scale {self.scale}: must be a whole factor such as 2, 3, 4 or 8")
         checks = [
             (self.epochs >= 1, f"--epochs {self.epochs}: must be at least 1"),
             (self.batch_size >= 1, f"--batch-size {self.batch_size}: must be at least 1"),
@@ -106,6 +108,14 @@ class FitConfig:
         for ok, message in checks:
             if not ok:
                 raise LeukoInputError(message)
+        from leuko_keras.memory import check_memory
+
+        # One batch of inputs, targets and a 64-channel activation at full size: a floor, not an estimate.
+        check_memory(
+            self.batch_size * self.size**2 * 280.0,
+            f"--size {self.size} with --batch-size {self.batch_size}",
+            "pass a smaller --size or --batch-size",
+        )
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -81,8 +81,11 @@ def _compile(model: Any, config: FitConfig) -> Any:
 
 def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1) -> Any:
     from leuko_keras.pipeline import make_dataset
+    from leuko_keras.training.resume import resumed_epoch
 
     training = split == "train"
+    # Training is an endless stream keyed on (seed, epoch), started where the backup says training resumes.
+    first = resumed_epoch(worker_folder(config.out, read_tf_config()).backup) if training else None
     return make_dataset(
         config.source,
         scale=config.scale,
@@ -95,7 +98,8 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
         seed=config.seed,
         shuffle=training,
         synthetic_count=config.synthetic_count,
-        repeat=training and config.steps_per_epoch is not None,
+        first_epoch=first,
+        steps_per_epoch=config.steps_per_epoch if training else None,
         size_step=size_step,
     )
 
@@ -137,14 +141,18 @@ def resume_config(out: str | os.PathLike, **overrides: Any) -> FitConfig:
     """The stored configuration of the run in ``out``, with the resumable settings (epochs, time budget,
     devices, verbosity) changed where given (None = keep).
 
+    Any other setting given (not None) must equal the stored one: a resume trains the stored run, so a
+    conflicting ``--scale`` or ``--lr`` is refused in one line naming both values, never silently ignored.
+
     >>> resume_config("/nonexistent/run")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     leuko_keras.errors.LeukoInputError: /nonexistent/run: no run to resume ...
     """
+    from leuko_keras.training.resume import check_no_conflicts, load_stored_config
+
     run = worker_folder(out, read_tf_config())
-    if not run.config.is_file():
-        raise LeukoInputError(f"{run.root}: no run to resume (config.json missing); drop --resume to start one")
-    stored = FitConfig.from_dict(run.stored_config()["settings"])
+    stored = load_stored_config(run)
+    check_no_conflicts(stored, overrides, run.config, RESUMABLE)
     changes = {k: v for k, v in overrides.items() if v is not None and k in RESUMABLE}
     return stored.replace(out=str(out), resume=True, overwrite=False, **changes)
 
@@ -247,19 +255,30 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
     """Train ``config.model`` into the run folder ``config.out``; see the module docstring for the order.
 
     User problems raise :class:`LeukoInputError` before training starts; a NaN/Inf loss returns
-    status ``diverged`` with the last good model kept.
+    status ``diverged`` with the last good model kept. A second run on the same folder at the same
+    time is refused (its holder's pid named); a lock left by a killed run is taken over.
     """
+    hooks = hooks or FitHooks()
+    config.validate()
+    tf_config = read_tf_config()
+    run = worker_folder(config.out, tf_config)
+    # Held from before the preflight (which may clear the folder) to the end: two runs never share a folder.
+    with run.locked() as lock:
+        if lock.took_over:
+            printer(f"note: {run.root}: took over the lock of a run that is gone ({lock.took_over}, killed?)")
+        return _fit_locked(config, hooks, printer, tf_config, run)
+
+
+def _fit_locked(
+    config: FitConfig, hooks: FitHooks, printer: Callable[[str], None], tf_config: dict | None, run: RunFolder
+) -> FitResult:
     import keras
 
     from leuko_keras.training.callbacks import make_callbacks
     from leuko_keras.training.checkpoints import TrainingDivergedError
     from leuko_keras.training.precision import apply_precision
 
-    hooks = hooks or FitHooks()
-    config.validate()
-    tf_config = read_tf_config()
     chief = is_chief(tf_config)
-    run = worker_folder(config.out, tf_config)
     run.preflight(resume=config.resume, overwrite=config.overwrite or not chief)
     plan = choose_strategy(config.devices)
     say = printer if chief else (lambda _line: None)
@@ -275,6 +294,8 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
         make = hooks.make_dataset or functools.partial(_dataset, size_step=_size_step(model))
         train = make(config, "train", need_mask)
         val = make(config, "val", need_mask)
+        # An endless (seed, epoch)-keyed training stream states its epoch length; a finite dataset is one pass.
+        train_steps = config.steps_per_epoch or getattr(train, "steps_per_epoch", None)
         params = _count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
         run.write_json(run.config, _config_payload(config, plan, precision, run, model))
@@ -296,7 +317,7 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
                     train,
                     val,
                     epochs=config.epochs,
-                    steps=_steps(train, config.steps_per_epoch),
+                    steps=_steps(train, train_steps),
                     val_steps=_steps(val, config.validation_steps),
                     callbacks=callbacks.all,
                     verbose=verbose if chief else 0,
@@ -307,7 +328,7 @@ def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str
                     train,
                     validation_data=val,
                     epochs=config.epochs,
-                    steps_per_epoch=config.steps_per_epoch,
+                    steps_per_epoch=train_steps,
                     validation_steps=config.validation_steps,
                     callbacks=callbacks.all,
                     verbose=verbose,

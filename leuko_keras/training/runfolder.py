@@ -19,16 +19,20 @@ Layout (self-describing, like a CARE model folder)::
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from leuko_keras.atomic import atomic_path, write_json_atomic
+from leuko_keras.atomic import atomic_path, clean_stale_temps, write_json_atomic
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.outputs import check_not_under_file
+from leuko_keras.training.runlock import LOCK_NAME, RunLock
 
 RUN_FILES = ("config.json", "best.keras", "last.keras", "history.csv", "curves.png", "summary.json", "state.json")
 RUN_DIRS = ("logs", "backup")
@@ -57,9 +61,11 @@ class RunFolder:
         Existing run without ``--resume``/``--overwrite``, ``--resume`` with nothing to resume,
         or a folder that cannot be created or written: :class:`LeukoInputError`.
         """
-        if self.root.exists() and not self.root.is_dir():
-            raise LeukoInputError(f"{self.root}: is a file, not a folder; choose another --out")
-        holds_run = self.root.is_dir() and any(self.root.iterdir())
+        self._check_not_file()
+        # A kill -9 leaves our temporaries behind; they are no one's data, and would block a fresh start.
+        for folder in (self.root, self.backup):
+            clean_stale_temps(folder)
+        holds_run = self.root.is_dir() and any(p.name != LOCK_NAME for p in self.root.iterdir())
         if resume and not self.config.is_file():
             raise LeukoInputError(f"{self.root}: no run to resume (config.json missing); drop --resume to start one")
         if holds_run and not resume and not overwrite:
@@ -70,6 +76,37 @@ class RunFolder:
         self._check_writable()
         if overwrite and not resume:
             self.clear()
+
+    def _check_not_file(self) -> None:
+        check_not_under_file(self.root.absolute(), "--out")
+        if self.root.exists() and not self.root.is_dir():
+            raise LeukoInputError(f"{self.root}: is a file, not a folder; choose another --out")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[RunLock]:
+        """Hold the run folder's lock (see :mod:`leuko_keras.training.runlock`) for the block.
+
+        A folder this call created is removed again when the block fails on a user error and left it empty.
+        """
+        self._check_not_file()
+        created = not self.root.exists()
+        try:
+            lock = RunLock(self.root).acquire()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise LeukoInputError(
+                f"{self.root}: cannot write the run folder ({reason}); choose another --out"
+            ) from None
+        try:
+            yield lock
+        except LeukoInputError:
+            lock.release()
+            if created:
+                with contextlib.suppress(OSError):
+                    self.root.rmdir()
+            raise
+        finally:
+            lock.release()
 
     def _check_writable(self) -> None:
         try:
