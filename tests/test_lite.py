@@ -119,3 +119,27 @@ def test_several_folders_each_split_alone_and_cropped_to_fit(tmp_path):
     assert shapes == {(64, 64), (32, 32)}
     for lr, targets in ds.take(3):
         assert lr.shape[1] * 4 == targets["sr"].shape[1] and targets["mask"].shape[-1] == 3
+
+
+def test_fit_on_two_folders_with_the_lite_recipe_records_both_and_resumes(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from leuko_keras.cli import app
+
+    big = _write_cells(tmp_path / "big", 10, 64, 1)
+    small = _write_cells(tmp_path / "small", 10, 40, 2)
+    run = tmp_path / "run"
+    tiny = ["--setting", "filters=8", "--setting", "blocks=1", "--setting", "prior_base=4"]
+    args = ["fit", "--model", "gp-lite", "--data", str(big), "--data", str(small), "--out", str(run)]
+    args += [*tiny, "--epochs", "1", "--steps-per-epoch", "2", "--size", "32", "--batch-size", "2", "--quiet"]
+    result = CliRunner().invoke(app, [*args, "--no-tensorboard"])
+    assert result.exit_code == 0, result.output
+    settings = json.loads((run / "config.json").read_text())["settings"]
+    assert settings["data"] == [str(big), str(small)]
+    assert (settings["schedule"], settings["learning_rate"], settings["model"]) == ("cosine", 4e-4, "gp-lite")
+    more = CliRunner().invoke(app, ["fit", "--resume", "--out", str(run), "--epochs", "2", "--quiet"])
+    assert more.exit_code == 0, more.output
+    history = (run / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 3  # header + two epochs
