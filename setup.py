@@ -20,6 +20,7 @@ setup(
         "keras>=3.15,<4",
         "numpy>=1.26,<3",
         "pillow>=10.0",
+        "tifffile>=2024.8",
         "h5py>=3.10",
         "typer>=0.12",
         "matplotlib>=3.8",
