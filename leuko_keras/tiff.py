@@ -96,7 +96,10 @@ def count_tiff_images(path: str | os.PathLike) -> int:
     """
     path = Path(path)
     with _open(path) as tif:
-        return sum(_plane_layout(series, path)[1] for series in tif.series)
+        count = sum(_plane_layout(series, path)[1] for series in tif.series)
+    if count == 0:
+        raise LeukoInputError(f"{path}: TIFF holds no image; the file is truncated or corrupt, {_FIX}")
+    return count
 
 
 def iter_tiff_images(path: str | os.PathLike) -> Iterator[TiffImage]:
@@ -111,7 +114,8 @@ def iter_tiff_images(path: str | os.PathLike) -> Iterator[TiffImage]:
                 data = series.asarray()
             except Exception as error:  # tifffile raises many types for damaged strips/codecs
                 raise LeukoInputError(
-                    f"{path}: cannot decode series {index} ({type(error).__name__}: {error}); {_FIX}"
+                    f"{path}: cannot decode image {index} ({type(error).__name__}: {error}); "
+                    f"the file is truncated or corrupt, {_FIX}"
                 ) from None
             planes = _planes(data, series.axes, colour_axis, path)
             for plane in planes:
