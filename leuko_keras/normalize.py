@@ -55,12 +55,15 @@ class Normalization:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for ``config.json`` and export metadata (with a sentence saying what it does)."""
-        meaning = {
-            "container": "input / (2**container_bits - 1): 8-bit / 255, 16-bit / 65535",
-            "bits": f"input / (2**{self.bits} - 1); output * (2**{self.bits} - 1), in the input's container",
-            "percentile": f"per image, percentile {self.low:g} -> 0 and {self.high:g} -> 1 over all channels; "
-            "the output mapped back with the same two values",
-        }[self.kind]
+        if self.kind == "bits":
+            meaning = f"input / (2**{self.bits} - 1); output * (2**{self.bits} - 1), in the input's container"
+        elif self.kind == "percentile":
+            meaning = (
+                f"per image, percentile {self.low:g} -> 0 and {self.high:g} -> 1 over all channels; "
+                "the output mapped back with the same two values"
+            )
+        else:
+            meaning = "input / (2**container_bits - 1): 8-bit / 255, 16-bit / 65535"
         return {
             "spec": self.spec,
             "kind": self.kind,
