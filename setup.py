@@ -28,7 +28,14 @@ setup(
         "tensorboard>=2.21",
     ],
     extras_require={
-        "test": ["pytest>=8", "ruff>=0.6"],
+        # bioimage.io validator for the model-zoo export test (see requirements-dev.txt for the pydantic cap).
+        "test": [
+            "pytest>=8",
+            "ruff>=0.6",
+            "bioimageio.core>=0.11,<0.12",
+            "bioimageio.spec>=0.5.12,<0.6",
+            "pydantic>=2.10,<2.14",
+        ],
         "cpu": ["tensorflow-cpu==2.21.*"],
         "gpu": ["tensorflow[and-cuda]==2.21.*"],
     },

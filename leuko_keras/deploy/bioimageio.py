@@ -237,6 +237,35 @@ def export_bioimageio(
     return BioimageioResult(out, psnr_db, map_diff, description)
 
 
+def export_bioimageio_run(
+    source: str | os.PathLike,
+    out: str | os.PathLike,
+    normalize: Normalization | None = None,
+    variant: str = "rgb",
+    log: Callable[[str], None] = lambda message: None,
+) -> BioimageioResult:
+    """Package a run folder (``best.keras`` + ``config.json`` + ``summary.json``) or a ``.keras`` file.
+
+    >>> export_bioimageio_run("runs/gp_x4", "gp_x4.bioimageio.zip").psnr_db  # doctest: +SKIP
+    """
+    import json
+
+    from leuko_keras.model_io import load_model_any
+
+    model, config = load_model_any(source, compile=False)
+    summary = None
+    summary_file = Path(source) / "summary.json"
+    if summary_file.is_file():
+        try:
+            summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise LeukoInputError(f"{summary_file}: not valid JSON ({error}); fix or delete it") from error
+    return export_bioimageio(
+        model, out, config=config, summary=summary, normalize=normalize, variant=variant, source=os.fspath(source),
+        log=log,
+    )  # fmt: skip
+
+
 def _run_bundle(bundle: Path, lr: np.ndarray) -> np.ndarray:
     """The bundle's one output for one image, (H, W, C), run by TensorFlow as a consumer would."""
     import tensorflow as tf
