@@ -15,8 +15,8 @@ in the RDF does the division by 255 (or 2**N - 1 with ``bits=N``) and back.
 and pairs the returned dict's values with the RDF's outputs *by position*. A
 SavedModel's dict outputs come back in the iteration order of a protobuf map
 (``DictValue.fields``, decoded by TensorFlow's ``nested_structure_coder``),
-which the upb runtime randomises per process: with two outputs the test-tensor
-check swapped ``sr`` and ``parsing_map`` in about half the runs (measured). So
+which the upb runtime randomises per process (``parsing_map`` came first in 15
+of 18 processes, ``sr`` in 3): no fixed RDF order passes every run. So
 a model with a parsing map serves one tensor ``sr_and_map`` whose channels are
 the image (R, G, B or Y) followed by the probabilities of background,
 cytoplasm and nucleus; a one-key dict has only one order. Per-channel
