@@ -239,3 +239,21 @@ def test_progress_reports_tiles_of_one_large_image(tmp_path: Path) -> None:
     assert "[big]: tile 1/" in text and text.rstrip().endswith("big.png: done")
     total = int(text.split("tile 1/")[1].split()[0])
     assert total > 4 and f"tile {total}/{total}" in text
+
+
+def test_outputs_past_the_classic_tiff_limit_become_bigtiff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leuko_keras.tiff as tiff_module
+
+    rows = np.linspace(0, 1, 6 * 5).reshape(6, 5)
+    with tiff_rows(tmp_path / "small.ome.tif", 5, 6, 1, 16) as write:
+        write(rows)
+    monkeypatch.setattr(tiff_module, "_BIGTIFF_BYTES", 10)  # stands in for 4 GiB
+    with tiff_rows(tmp_path / "big.ome.tif", 5, 6, 1, 16, pixel_size=(0.2, 0.2)) as write:
+        write(rows[:4])
+        write(rows[4:])
+    with tifffile.TiffFile(tmp_path / "small.ome.tif") as small, tifffile.TiffFile(tmp_path / "big.ome.tif") as big:
+        assert not small.is_bigtiff and big.is_bigtiff and big.is_ome
+        np.testing.assert_array_equal(big.asarray(), small.asarray())
+    with pytest.raises(ValueError, match="wrote 2 rows, expected 6"), tiff_rows(tmp_path / "cut.tif", 5, 6, 1) as write:
+        write(rows[:2])
+    assert not (tmp_path / "cut.tif").exists() and not list(tmp_path.glob(".cut*"))  # atomic: nothing half-written
