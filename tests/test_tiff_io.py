@@ -128,6 +128,8 @@ def test_format_option_writes_png_from_tiff_and_ome_from_png(tmp_path: Path) -> 
         ["predict", str(tmp_path / "a.png"), "-m", "bicubic", "-s", "2", "-o", str(tmp_path / "p"), "--format", "jp2"],
     )
     assert result.exit_code == 2 and "--format jp2" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(app, [*args, "--normalize", "bits=40"])
+    assert result.exit_code == 2 and "--normalize bits=40: N must be 1 to 16" in result.output
     assert not (tmp_path / "p").exists() or not any((tmp_path / "p").iterdir())
 
 
