@@ -123,10 +123,8 @@ def test_format_option_writes_png_from_tiff_and_ome_from_png(tmp_path: Path) -> 
     report = predict_paths([tmp_path / "a.png"], BicubicBackend(2), tmp_path / "o", progress=False, fmt="ome-tif")
     (written,) = report.written[str(tmp_path / "a.png")]
     assert written.name == "a_sr.ome.tif" and tifffile.TiffFile(written).is_ome
-    result = CliRunner().invoke(
-        app,
-        ["predict", str(tmp_path / "a.png"), "-m", "bicubic", "-s", "2", "-o", str(tmp_path / "p"), "--format", "jp2"],
-    )
+    args = ["predict", str(tmp_path / "a.png"), "-m", "bicubic", "-s", "2", "-o", str(tmp_path / "p")]
+    result = CliRunner().invoke(app, [*args, "--format", "jp2"])
     assert result.exit_code == 2 and "--format jp2" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(app, [*args, "--normalize", "bits=40"])
     assert result.exit_code == 2 and "--normalize bits=40: N must be 1 to 16" in result.output
