@@ -257,3 +257,28 @@ def test_outputs_past_the_classic_tiff_limit_become_bigtiff(tmp_path: Path, monk
     with pytest.raises(ValueError, match="wrote 2 rows, expected 6"), tiff_rows(tmp_path / "cut.tif", 5, 6, 1) as write:
         write(rows[:2])
     assert not (tmp_path / "cut.tif").exists() and not list(tmp_path.glob(".cut*"))  # atomic: nothing half-written
+
+
+def test_predict_uses_the_rule_recorded_in_the_run_config(tmp_path: Path) -> None:
+    import json
+
+    import keras
+
+    lr = keras.Input((None, None, 1))
+    up = keras.layers.UpSampling2D(2, interpolation="bilinear")(lr)
+    sr = keras.layers.Multiply(name="sr")([up, up])  # non-linear: a wrong input scale shows
+    mask = keras.layers.Conv2D(3, 1, activation="softmax", name="mask")(up)
+    run = tmp_path / "run"
+    run.mkdir()
+    keras.Model(lr, {"sr": sr, "mask": mask}, name="tiny_x2").save(run / "best.keras")
+    (run / "config.json").write_text(json.dumps({"model": "tiny", "scale": 2, "normalize": {"spec": "bits=12"}}))
+    tifffile.imwrite(tmp_path / "twelve.tif", np.full((8, 8), 2048, np.uint16))
+    for out, extra in (("recorded", []), ("explicit", ["--normalize", "bits=12"]), ("container", ["--normalize", ""])):
+        args = ["predict", str(tmp_path / "twelve.tif"), "-m", str(run), "-o", str(tmp_path / out), *extra]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+    outputs = {o: tifffile.imread(tmp_path / o / "twelve_sr.tif") for o in ("recorded", "explicit", "container")}
+    recorded, explicit, container = outputs["recorded"], outputs["explicit"], outputs["container"]
+    np.testing.assert_array_equal(recorded, explicit)
+    assert abs(int(recorded[4, 4]) - round((2048 / 4095) ** 2 * 4095)) <= 1  # squared in 12-bit units
+    assert abs(int(container[4, 4]) - round((2048 / 65535) ** 2 * 65535)) <= 1  # "" = the container's range

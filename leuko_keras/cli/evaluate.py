@@ -101,8 +101,8 @@ def predict(
         str | None,
         typer.Option(
             "--normalize",
-            help="bits=N (e.g. 12-bit data in 16-bit files) or percentile=LOW,HIGH; the output is mapped back. "
-            "Default: the run's recorded rule, else the container's full range.",
+            help="bits=N (e.g. 12-bit data in 16-bit files), percentile=LOW,HIGH, or container; the output is mapped "
+            "back. Default: the run's recorded rule, else container (the file type's full range).",
         ),
     ] = None,
 ) -> None:
