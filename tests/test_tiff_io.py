@@ -282,3 +282,13 @@ def test_predict_uses_the_rule_recorded_in_the_run_config(tmp_path: Path) -> Non
     np.testing.assert_array_equal(recorded, explicit)
     assert abs(int(recorded[4, 4]) - round((2048 / 4095) ** 2 * 4095)) <= 1  # squared in 12-bit units
     assert abs(int(container[4, 4]) - round((2048 / 65535) ** 2 * 65535)) <= 1  # "" = the container's range
+
+
+def test_multi_series_tiff_gives_one_image_per_series_in_order(tmp_path: Path) -> None:
+    with tifffile.TiffWriter(tmp_path / "two.tif") as tif:
+        tif.write(np.full((6, 8), 10, np.uint8))  # series 0: grey 6x8
+        tif.write(np.full((4, 5, 3), 20000, np.uint16), photometric="rgb")  # series 1: 16-bit RGB 4x5
+    images = list(read_images(tmp_path / "two.tif"))
+    assert [name for name, _ in images] == ["two_p0", "two_p1"]
+    assert [(img.pixels.shape, img.bit_depth) for _, img in images] == [((6, 8), 8), ((4, 5, 3), 16)]
+    assert images[1][1].pixels[0, 0, 0] == pytest.approx(20000 / 65535)
