@@ -74,7 +74,11 @@ class Normalization:
         }
 
     def fit(self, pixels01: np.ndarray, bit_depth: int, name: str = "image") -> Normalizer:
-        """The affine map for one image (``pixels01``: the file's values / container maximum)."""
+        """The affine map for one image (``pixels01``: the file's values / container maximum).
+
+        >>> parse_normalize("percentile=0,100").fit(np.array([0.25, 0.75]), 16).forward(np.array([0.5]))
+        array([0.5])
+        """
         if self.kind == "container":
             return Normalizer(1.0, 0.0, 1.0, clip_network=True)
         container = float(2**bit_depth - 1)

@@ -103,7 +103,11 @@ def count_tiff_images(path: str | os.PathLike) -> int:
 
 
 def iter_tiff_images(path: str | os.PathLike) -> Iterator[TiffImage]:
-    """Yield every plane of every series as a :class:`TiffImage`, one series in memory at a time."""
+    """Yield every plane of every series as a :class:`TiffImage`, one series in memory at a time.
+
+    >>> [img.pixels.shape for img in iter_tiff_images("stack.tif")]  # doctest: +SKIP
+    [(512, 512), (512, 512), (512, 512)]
+    """
     path = Path(path)
     with _open(path) as tif:
         sizes = _ome_pixel_sizes(tif) if tif.is_ome else []

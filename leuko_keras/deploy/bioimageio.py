@@ -63,7 +63,12 @@ class BioimageioResult:
 
 
 def serving_graph(model: Any, scale: int, variant: str = "rgb") -> Callable[[Any], dict[str, Any]]:
-    """The function the package serves: ``rgb`` (B, h, w, 3) or ``y`` (B, h, w, 1) in [0, 1] -> outputs."""
+    """The function the package serves: ``rgb`` (B, h, w, 3) or ``y`` (B, h, w, 1) in [0, 1] -> one output.
+
+    >>> serve = serving_graph(leuko_keras.build_model("gp", scale=4), 4)  # doctest: +SKIP
+    >>> serve(tf.zeros((1, 16, 16, 3)))["sr_and_map"].shape  # doctest: +SKIP
+    TensorShape([1, 64, 64, 6])
+    """
     import tensorflow as tf
 
     from leuko_keras.color import _M, _OFFSET
@@ -95,7 +100,10 @@ def serving_graph(model: Any, scale: int, variant: str = "rgb") -> Callable[[Any
 
 
 def write_bundle(model: Any, scale: int, variant: str, out_dir: Path) -> Path:
-    """SavedModel with endpoint ``serve`` (also ``serving_default``), input ``input``, named outputs."""
+    """SavedModel with endpoint ``serve`` (also ``serving_default``), input ``input``, one named output.
+
+    >>> write_bundle(model, 4, "rgb", Path("/tmp/bundle"))  # doctest: +SKIP
+    """
     import keras
     import tensorflow as tf
 
@@ -119,8 +127,12 @@ def _zip_folder(folder: Path, target: Path) -> Path:
     return target
 
 
-def test_image(scale: int, lr_side: int, seed: int = 7) -> np.ndarray:
-    """An LR RGB test image in [0, 1]: a synthetic leukocyte degraded by the paper's protocol."""
+def sample_lr_image(scale: int, lr_side: int, seed: int = 7) -> np.ndarray:
+    """An LR RGB test image in [0, 1]: a synthetic leukocyte degraded by the paper's protocol.
+
+    >>> sample_lr_image(4, 16).shape
+    (16, 16, 3)
+    """
     from leuko_keras.degrade import make_lr
     from leuko_keras.synth import generate
 
@@ -129,7 +141,12 @@ def test_image(scale: int, lr_side: int, seed: int = 7) -> np.ndarray:
 
 
 def keras_reference(model: Any, lr: np.ndarray, scale: int, variant: str) -> tuple[np.ndarray, Any]:
-    """What leuko-keras itself gives for ``lr`` (RGB, or Y (h, w, 1) for ``variant="y"``): SR in [0, 1], probs."""
+    """What leuko-keras itself gives for ``lr`` (RGB, or Y (h, w, 1) for ``variant="y"``): SR in [0, 1], probs.
+
+    >>> sr, probs = keras_reference(model, sample_lr_image(4, 16), 4, "rgb")  # doctest: +SKIP
+    >>> sr.shape, probs.shape  # doctest: +SKIP
+    ((64, 64, 3), (64, 64, 3))
+    """
     from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
     from leuko_keras.imresize import imresize
     from leuko_keras.inference import super_resolve
@@ -191,7 +208,7 @@ def export_bioimageio(
     side = max(step * MIN_STEPS, lr_side // step * step)
     has_map = "mask" in model.output
 
-    lr = test_image(scale, side)
+    lr = sample_lr_image(scale, side)
     if variant == "y":
         from leuko_keras.color import rgb_to_ycbcr
 

@@ -7,8 +7,8 @@ library's own validator.
 
 >>> print(to_yaml({"a": [1, {"b": "x: y"}], "c": None}))
 a:
-  - 1
-  - b: "x: y"
+    - 1
+    - b: "x: y"
 c: null
 <BLANKLINE>
 """
