@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -18,6 +19,19 @@ from leuko_keras.cli import app
 pytest.importorskip("bioimageio.core", reason="bioimageio.core is in the test extra (requirements-dev.txt)")
 
 SCALE = 4
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _restore_environment():
+    """bioimageio.core's test_model sets TF_ENABLE_ONEDNN_OPTS=0 in os.environ (its determinism recipe).
+
+    Left there, every subprocess a later test starts computes with other CPU kernels than this
+    process, and bit-exact comparisons across processes (test_models_io) fail.
+    """
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")
