@@ -22,6 +22,7 @@ setup(
         "keras>=3.15,<4",
         "numpy>=1.26,<3",
         "pillow>=10.0",
+        "tifffile>=2024.8",
         "h5py>=3.10",
         "typer>=0.12",
         "matplotlib>=3.8",
@@ -29,7 +30,14 @@ setup(
         "tensorboard>=2.21",
     ],
     extras_require={
-        "test": ["pytest>=8", "ruff>=0.6"],
+        # bioimage.io validator for the model-zoo export test (see requirements-dev.txt for the pydantic cap).
+        "test": [
+            "pytest>=8",
+            "ruff>=0.6",
+            "bioimageio.core>=0.11,<0.12",
+            "bioimageio.spec>=0.5.12,<0.6",
+            "pydantic>=2.10,<2.14",
+        ],
         "cpu": ["tensorflow-cpu==2.21.*"],
         "gpu": ["tensorflow[and-cuda]==2.21.*"],
     },

@@ -7,6 +7,7 @@ the 512 px HR tile), and prints the peak resident memory of the process.
 
     python benchmarks/predict_memory.py --size 4096 --scale 4
     python benchmarks/predict_memory.py --size 1024 --model runs/gp_x4
+    python benchmarks/predict_memory.py --size 2048 --format ome-tif     # streamed (OME-)TIFF writer
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=int, default=4, help="Scale for bicubic (a model uses its own)")
     p.add_argument("--model", default="bicubic", help="bicubic, run folder, .keras or .tflite")
     p.add_argument("--tile", type=int, default=None, help="LR tile side (default: 512 HR px)")
+    p.add_argument("--format", default="png", choices=["png", "tif", "ome-tif"], help="Output format")
     args = p.parse_args(argv)
 
     import numpy as np
@@ -46,14 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         backend = load_backend(args.model, scale=args.scale if args.model == "bicubic" else None)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         start = time.perf_counter()
-        report = predict_paths([field], backend, Path(tmp) / "out", tile=args.tile, progress=False)
+        out_dir = Path(tmp) / "out"
+        report = predict_paths([field], backend, out_dir, tile=args.tile, progress=False, fmt=args.format)
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        out = Path(tmp) / "out" / "field_sr.png"
-        size_mb = out.stat().st_size / 2**20 if out.exists() else 0.0
+        outs = list(out_dir.glob("field_sr.*"))
+        size_mb = outs[0].stat().st_size / 2**20 if outs else 0.0
     print(f"model {backend.name} x{backend.scale}, field {args.size}x{args.size} -> {args.size * backend.scale} px")
     print(f"peak RSS before predict {before:.0f} MiB, after {peak:.0f} MiB (target <= 2048 MiB)")
-    print(f"time {seconds:.1f} s, output PNG {size_mb:.0f} MiB, failed: {report.failed or 'none'}")
+    print(f"time {seconds:.1f} s, output {args.format} {size_mb:.0f} MiB, failed: {report.failed or 'none'}")
     return 0 if peak <= 2048 and not report.failed else 1
 
 

@@ -1,7 +1,10 @@
 """Read and write micrographs as float arrays in [0, 1], keeping 16-bit precision.
 
 Supported: PNG, BMP, TIFF, JPEG; grey, RGB, RGBA (alpha dropped with a
-warning), palette images; 8-bit and 16-bit samples. A 16-bit image is divided
+warning), palette images; 8-bit and 16-bit samples. TIFF goes through
+tifffile (:mod:`leuko_keras.tiff`): 16-bit RGB, planar RGB, OME pixel sizes,
+and multi-page files, which :func:`read_images` splits into ``NAME_p0``,
+``NAME_p1``... and :func:`read_image` refuses with the page count. A 16-bit image is divided
 by 65535 and keeps ``bit_depth=16``: it is never truncated to 8 bits (Pillow
 silently does that for 16-bit colour PNGs, so those are decoded separately).
 Every problem a user can fix (empty, truncated, non-image, CMYK JPEG, unknown
@@ -22,6 +25,7 @@ import re
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +36,7 @@ from leuko_keras.atomic import atomic_path
 from leuko_keras.color import rgb_to_y
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.imresize import quantize
+from leuko_keras.tiff import TIFF_SUFFIXES, count_tiff_images, iter_tiff_images, tiff_stem
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg")
 _FORMATS = {"PNG", "BMP", "TIFF", "JPEG", "MPO"}  # MPO: JPEGs from some cameras
@@ -41,11 +46,16 @@ _FIX = "re-export it as an 8- or 16-bit PNG, BMP, TIFF or JPEG"
 
 @dataclass(frozen=True)
 class LoadedImage:
-    """Pixels as float64 in [0, 1], (H, W) grey or (H, W, 3) RGB; ``bit_depth`` 8 or 16."""
+    """Pixels as float64 in [0, 1], (H, W) grey or (H, W, 3) RGB; ``bit_depth`` 8 or 16.
+
+    ``pixel_size`` (y, x) in ``unit`` when the file is calibrated (OME-TIFF, ImageJ TIFF), else None.
+    """
 
     pixels: np.ndarray
     bit_depth: int
     path: Path
+    pixel_size: tuple[float, float] | None = None
+    unit: str | None = None
 
     @property
     def is_grey(self) -> bool:
@@ -66,6 +76,14 @@ def read_image(path: str | os.PathLike) -> LoadedImage:
         raise LeukoInputError(f"{path}: no such file; check the path")
     if path.stat().st_size == 0:
         raise LeukoInputError(f"{path}: file is empty (0 bytes); {_FIX}")
+    if path.suffix.lower() in TIFF_SUFFIXES:
+        count = count_tiff_images(path)
+        if count != 1:
+            raise LeukoInputError(
+                f"{path}: TIFF holds {count} images (pages/series), this needs exactly one; split it "
+                "(Fiji: Image > Stacks > Stack to Images), or use leuko-keras predict, which does every page"
+            )
+        return next(read_images(path))[1]
     if _png_is_16bit_colour(path):
         return LoadedImage(_decode_png16_colour(path), 16, path)
     try:
@@ -86,6 +104,30 @@ def read_image(path: str | os.PathLike) -> LoadedImage:
             f"{path}: cannot decode the image ({error}); the file is truncated or corrupt, {_FIX}"
         ) from None
     return LoadedImage(array, bit_depth, path)
+
+
+def read_images(path: str | os.PathLike) -> Iterator[tuple[str, LoadedImage]]:
+    """Yield ``(name, image)`` for every image in a file: ``(stem, image)`` for one, ``stem_p0``... for a stack.
+
+    >>> import tempfile, pathlib
+    >>> out = write_image(pathlib.Path(tempfile.mkdtemp()) / "one.png", np.zeros((3, 3)))
+    >>> [name for name, _ in read_images(out)]
+    ['one']
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TIFF_SUFFIXES:
+        yield path.stem, read_image(path)
+        return
+    if not path.is_file():
+        raise LeukoInputError(f"{path}: no such file; check the path")
+    if path.stat().st_size == 0:
+        raise LeukoInputError(f"{path}: file is empty (0 bytes); {_FIX}")
+    stem, count = tiff_stem(path), count_tiff_images(path)
+    if count == 0:
+        raise LeukoInputError(f"{path}: TIFF holds no image; {_FIX}")
+    for index, plane in enumerate(iter_tiff_images(path)):
+        name = stem if count == 1 else f"{stem}_p{index}"
+        yield name, LoadedImage(plane.pixels, plane.bit_depth, path, plane.pixel_size, plane.unit)
 
 
 def _to_array(image: Image.Image, path: Path) -> tuple[np.ndarray, int]:
@@ -176,7 +218,7 @@ def luminance(pixels: np.ndarray) -> np.ndarray:
 def write_image(path: str | os.PathLike, pixels01: np.ndarray, bit_depth: int = 8) -> Path:
     """Write floats in [0, 1] (clipped, rounded half away from zero) atomically as an 8- or 16-bit image.
 
-    16-bit output needs PNG or TIFF (16-bit colour: PNG only).
+    16-bit output needs PNG or TIFF; TIFF is written by tifffile.
 
     >>> import tempfile, pathlib
     >>> out = write_image(pathlib.Path(tempfile.mkdtemp()) / "g.png", np.zeros((3, 3)), bit_depth=16)
@@ -194,13 +236,19 @@ def write_image(path: str | os.PathLike, pixels01: np.ndarray, bit_depth: int = 
         raise LeukoInputError(f"{path}: unknown image format {suffix!r}; use one of {', '.join(IMAGE_SUFFIXES)}")
     if bit_depth not in (8, 16):
         raise ValueError(f"bit_depth must be 8 or 16, got {bit_depth}")
+    if suffix in TIFF_SUFFIXES:
+        from leuko_keras.tiff import tiff_rows
+
+        with tiff_rows(path, pixels.shape[1], pixels.shape[0], 1 if pixels.ndim == 2 else 3, bit_depth) as write:
+            write(pixels)
+        return path
     with atomic_path(path) as tmp:
         if bit_depth == 8:
             Image.fromarray(np.rint(quantize(pixels, 255) * 255).astype(np.uint8)).save(tmp)
         else:
             values = np.rint(quantize(pixels, 65535) * 65535).astype(np.uint16)
-            if suffix not in (".png", ".tif", ".tiff") or (values.ndim == 3 and suffix != ".png"):
-                raise LeukoInputError(f"{path}: 16-bit output needs .png (or .tif for grey); change the file name")
+            if suffix != ".png":
+                raise LeukoInputError(f"{path}: 16-bit output needs .png or .tif; change the file name")
             if values.ndim == 3:
                 tmp.write_bytes(_encode_png16(values))
             else:

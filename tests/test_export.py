@@ -56,6 +56,7 @@ def test_export_writes_every_artifact_with_checksums(exported) -> None:
     assert [c["name"] for c in classes] == ["background", "cytoplasm", "nucleus"]
     assert [c["colour"] for c in classes] == [[0, 0, 0], [255, 0, 0], [0, 0, 255]]
     assert "BT.601" in meta["input"]["convention"]
+    assert meta["normalize"]["spec"] == "container"  # the intensity rule the model expects (issue 11)
     assert meta["versions"]["tensorflow"]
     # Every file but metadata.json itself is hashed, and the hashes are right.
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"metadata.json"}

@@ -126,7 +126,7 @@ def test_eight_bit_colour_gets_map_and_overlay_in_paper_colours(tmp_path: Path) 
     model = LocalFilter()
     report = predict_paths([tmp_path], model, tmp_path / "out", tile=16, halo=4, overlap=2, progress=False)
     names = sorted(p.name for p in report.written[str(tmp_path / "cell.png")])
-    assert names == ["cell_map.png", "cell_overlay.png", "cell_sr.png"]
+    assert names == ["cell_labels.png", "cell_map.png", "cell_overlay.png", "cell_sr.png"]
     sr = read_image(tmp_path / "out" / "cell_sr.png")
     assert sr.bit_depth == 8 and sr.pixels.shape == (60, 68, 3)
     colours = np.asarray(Image.open(tmp_path / "out" / "cell_map.png"))

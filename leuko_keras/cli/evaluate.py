@@ -85,7 +85,8 @@ def evaluate(
 def predict(
     inputs: Annotated[list[Path], typer.Argument(help="Image files and/or folders (grey or RGB, 8 or 16 bit).")],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output folder for NAME_sr.png, NAME_map.png, NAME_overlay.png.")
+        Path,
+        typer.Option("--out", "-o", help="Output folder for NAME_sr, NAME_labels (0/1/2), NAME_map, NAME_overlay."),
     ],
     model: Annotated[
         str,
@@ -106,13 +107,26 @@ def predict(
     scale: Annotated[
         int | None, typer.Option("--scale", "-s", help="Scale for bicubic; checked against a model's own.")
     ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", help="png, tif or ome-tif (pixel size / scale); default: the input's family."),
+    ] = None,
+    normalize: Annotated[
+        str | None,
+        typer.Option(
+            "--normalize",
+            help="bits=N (e.g. 12-bit data in 16-bit files), percentile=LOW,HIGH, or container; the output is mapped "
+            "back. Default: the run's recorded rule, else container (the file type's full range).",
+        ),
+    ] = None,
 ) -> None:
-    """Super-resolve your images (any size, tiled); exit 1 if some file failed, 2 on bad arguments.
+    """Super-resolve your images (any size, tiled; TIFF stacks page by page); exit 1 if a file failed, 2 on bad input.
 
-    Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/
+    Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/ --format ome-tif --normalize bits=12
     """
     from leuko_keras.atomic import clean_stale_temps
     from leuko_keras.errors import LeukoInputError
+    from leuko_keras.normalize import from_config, parse_normalize
     from leuko_keras.outputs import check_output_dir
     from leuko_keras.predict import load_backend, predict_paths
 
@@ -122,8 +136,12 @@ def predict(
         raise LeukoInputError(
             f"--tile {tile} --halo {halo} --overlap {overlap}: need halo, overlap >= 0 and tile > 2 x halo + overlap"
         )
+    rule = parse_normalize(normalize)
     backend = load_backend(model, scale=scale)
-    report = predict_paths(inputs, backend, out, tile=tile, halo=halo, overlap=overlap, progress=progress)
+    if normalize is None:
+        rule = from_config(getattr(backend, "config", None))
+    options = {"tile": tile, "halo": halo, "overlap": overlap, "fmt": output_format, "normalize": rule}
+    report = predict_paths(inputs, backend, out, progress=progress, **options)
     for _, message in report.failed:
         print(f"failed: {message}", file=sys.stderr)
     print(f"{backend.name} x{backend.scale}: {report.ok} done, {len(report.failed)} failed -> {out}")

@@ -23,7 +23,9 @@ def export(
     model: Annotated[
         Path, typer.Argument(help="Run folder (best.keras + config.json), a .keras file or a pretrained name.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Export folder (replaced atomically when complete).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Export folder (replaced atomically when complete).")
+    ] = None,
     tflite: Annotated[bool, typer.Option("--tflite", help="Also write parity-gated TFLite artifacts.")] = False,
     quantize: Annotated[str, typer.Option(help="TFLite quantizations, comma-separated.")] = "fp32,fp16,dynamic,int8",
     input_size: Annotated[int, typer.Option(help="Fixed HR output size; LR input = size / scale.")] = 224,
@@ -35,12 +37,38 @@ def export(
     ] = None,
     parity_images: Annotated[int, typer.Option(help="Held-out images for the parity gate.")] = 8,
     force: Annotated[bool, typer.Option(help="Keep artifacts that fail their parity gate (with a warning).")] = False,
+    bioimageio: Annotated[
+        Path | None, typer.Option("--bioimageio", help="Also (or only) write a bioimage.io model-zoo package (.zip).")
+    ] = None,
+    bioimageio_input: Annotated[
+        str, typer.Option("--bioimageio-input", help="rgb (colour in, colour out; Fiji) or y (luminance graph).")
+    ] = "rgb",
+    normalize: Annotated[
+        str | None,
+        typer.Option("--normalize", help="bits=N: the input's significant bits, recorded in the metadata and RDF."),
+    ] = None,
 ) -> None:
     """Export a trained model: SavedModel, TFLite (fp32/fp16/dynamic/int8), metadata.json, parity.json.
 
     Example: leuko-keras export runs/gp_x4 --out exports/gp_x4 --tflite --quantize fp32,int8
+    Example: leuko-keras export runs/gp_x4 --bioimageio gp_x4.bioimageio.zip
     """
     from leuko_keras.deploy import export_model, parse_quantizations
+    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.normalize import parse_normalize
+
+    rule = parse_normalize(normalize) if normalize is not None else None
+    if out is None and bioimageio is None:
+        raise LeukoInputError("export: nothing to write; give --out FOLDER and/or --bioimageio PACKAGE.zip")
+    if bioimageio is not None:
+        from leuko_keras.deploy.bioimageio import export_bioimageio_run
+
+        package = export_bioimageio_run(
+            model, bioimageio, normalize=rule, variant=bioimageio_input, log=lambda m: print(m, file=sys.stderr)
+        )
+        print(f"wrote {package.path}: bioimage.io package, test tensors vs Keras PSNR {package.psnr_db:.2f} dB")
+        if out is None:
+            return
 
     quantizations = parse_quantizations(quantize) if tflite else []
     result = export_model(
@@ -54,6 +82,7 @@ def export(
         force=force,
         parity_images=parity_images,
         log=lambda message: print(message, file=sys.stderr),
+        normalize=rule,
     )
     for quantization, row in result.parity.items():
         print(

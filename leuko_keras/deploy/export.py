@@ -143,6 +143,7 @@ def export_model(
     parity_images: int = 8,
     calibration_count: int = DEFAULT_COUNT,
     log: Callable[[str], None] = lambda message: None,
+    normalize: Any = None,
 ) -> ExportResult:
     """Export ``source`` (run folder or ``.keras``) into ``out_dir``; see the module docstring.
 
@@ -222,7 +223,11 @@ def export_model(
             finally:
                 shutil.rmtree(fixed, ignore_errors=True)
             write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
-        extra = {"input_size": input_size, "training": facts.training}
+        from leuko_keras.normalize import from_config
+
+        # The intensity rule the model expects (issue 11): given here, else the run's recorded one.
+        rule = normalize if normalize is not None else from_config(config)
+        extra = {"input_size": input_size, "training": facts.training, "normalize": rule.to_dict()}
         full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)
         write_json_atomic(tmp / "metadata.json", full)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())

@@ -1,4 +1,4 @@
-"""Super-resolve users' files: ``NAME_sr.png``, ``NAME_map.png`` and ``NAME_overlay.png``.
+"""Super-resolve users' files: ``NAME_sr``, ``NAME_labels``, ``NAME_map`` and ``NAME_overlay`` (PNG or TIFF).
 
 Inputs are files or folders (images found one level deep), grey or RGB, 8-
 or 16-bit; the SR image keeps the input's bit depth and colour. The network
@@ -15,9 +15,9 @@ memory. A file that fails is reported and skipped; the others are still done.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,15 +25,18 @@ import numpy as np
 
 from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import IMAGE_SUFFIXES, read_image
+from leuko_keras.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
 from leuko_keras.imresize import imresize
 from leuko_keras.masks import colorize
+from leuko_keras.normalize import Normalization
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
-from leuko_keras.predict.pngstream import png_rows
+from leuko_keras.predict.outputs import open_rows, output_format, output_path
+from leuko_keras.predict.progress import Progress
 from leuko_keras.predict.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
+from leuko_keras.tiff import TIFF_SUFFIXES, tiff_stem
 
 # Our own outputs (and the synthetic set's masks) are not inputs.
-SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask")
+SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask", "_labels")
 OVERLAY_ALPHA = 0.35
 # LR rows of context for the chroma upscale of a strip: the bicubic kernel reaches 2 LR pixels.
 CHROMA_MARGIN = 3
@@ -62,7 +65,7 @@ def collect_inputs(inputs: Sequence[str | os.PathLike], exclude: Path | None = N
             found = sorted(
                 p
                 for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith(SKIP_SUFFIXES)
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not path_stem(p).endswith(SKIP_SUFFIXES)
             )
             if exclude is not None:
                 found = [p for p in found if p.resolve().parent != exclude.resolve()]
@@ -74,7 +77,7 @@ def collect_inputs(inputs: Sequence[str | os.PathLike], exclude: Path | None = N
         else:
             raise LeukoInputError(f"{path}: no such file or folder; check the path")
     unique = list(dict.fromkeys(files))
-    stems = [p.stem for p in unique]
+    stems = [path_stem(p) for p in unique]
     duplicates = sorted({s for s in stems if stems.count(s) > 1})
     if duplicates:
         raise LeukoInputError(
@@ -91,46 +94,92 @@ def predict_file(
     tile: int | None = None,
     halo: int = DEFAULT_HALO,
     overlap: int = DEFAULT_OVERLAP,
+    fmt: str | None = None,
+    normalize: Normalization | None = None,
+    on_tile: Callable[[str, int, int], None] | None = None,
 ) -> list[Path]:
-    """Super-resolve one file into ``out_dir``; return the files written."""
+    """Super-resolve every image (page) of one file into ``out_dir``; return the files written.
+
+    ``fmt``: ``png``, ``tif`` or ``ome-tif`` (default: the input's family); ``normalize``: see
+    :mod:`leuko_keras.normalize`; ``on_tile(image_name, done, total)`` reports tiles.
+    """
     path, out_dir = Path(path), Path(out_dir)
-    image = read_image(path)
-    bit_depth, pixels = image.bit_depth, image.pixels
+    fmt = output_format(path, fmt)
+    written: list[Path] = []
+    for name, image in read_images(path):
+        tile_hook = None if on_tile is None else functools.partial(on_tile, name)
+        written += _predict_image(
+            name, image, backend, out_dir, fmt, normalize or Normalization(), tile, halo, overlap, tile_hook
+        )
+    return written
+
+
+def _predict_image(
+    name: str,
+    image: LoadedImage,
+    backend: Backend,
+    out_dir: Path,
+    fmt: str,
+    rule: Normalization,
+    tile: int | None,
+    halo: int,
+    overlap: int,
+    on_tile: Callable[[int, int], None] | None,
+) -> list[Path]:
+    path, bit_depth, pixels = image.path, image.bit_depth, image.pixels
+    s = backend.scale
+    pixel_size = None if image.pixel_size is None else (image.pixel_size[0] / s, image.pixel_size[1] / s)
+    unit = image.unit
     del image  # the float64 pixels are the biggest array; keep one reference only
     h, w = pixels.shape[:2]
     if min(h, w) < 3:
         raise LeukoInputError(f"{path}: {w}x{h} pixels is too small to super-resolve; it needs at least 3x3")
+    where = f"{path} [{name}]" if name != path_stem(path) else str(path)
+    norm = rule.fit(pixels, bit_depth, name=where)
+    pixels = norm.forward(pixels)
     colour = pixels.ndim == 3
     ycbcr = _ycbcr32(pixels) if colour else None
     lr_y = ycbcr[..., 0] if colour else pixels.astype(np.float32)
     del pixels
-    s = backend.scale
     out_dir.mkdir(parents=True, exist_ok=True)
-    targets = {"sr": out_dir / f"{path.stem}_sr.png"}
-    if backend.has_map:
-        targets["map"] = out_dir / f"{path.stem}_map.png"
-        targets["overlay"] = out_dir / f"{path.stem}_overlay.png"
+    kinds = ["sr", "labels", "map", "overlay"] if backend.has_map else ["sr"]
+    targets = {kind: output_path(out_dir, name, kind, fmt) for kind in kinds}
     with contextlib.ExitStack() as stack:
-        write_sr = stack.enter_context(png_rows(targets["sr"], w * s, h * s, 3 if colour else 1, bit_depth))
-        write_map = write_overlay = None
+        opener = functools.partial(
+            open_rows, stack, fmt=fmt, width=w * s, height=h * s, pixel_size=pixel_size, unit=unit
+        )
+        write_sr = opener(targets["sr"], channels=3 if colour else 1, bit_depth=bit_depth)
         if backend.has_map:
-            write_map = stack.enter_context(png_rows(targets["map"], w * s, h * s, 3, 8))
-            write_overlay = stack.enter_context(png_rows(targets["overlay"], w * s, h * s, 3, 8))
-        for strip in iter_strips(backend, lr_y, tile=tile, halo=halo, overlap=overlap):
+            write_labels = opener(targets["labels"], channels=1, bit_depth=8)
+            write_map = opener(targets["map"], channels=3, bit_depth=8)
+            write_overlay = opener(targets["overlay"], channels=3, bit_depth=8)
+        for strip in iter_strips(backend, lr_y, tile=tile, halo=halo, overlap=overlap, on_tile=on_tile):
             # Colour conversion in short row chunks: its float64 temporaries would otherwise be
             # several times the strip (hundreds of MB for a 16k-pixel-wide output).
             for r in range(0, strip.sr.shape[0], CHUNK_ROWS):
-                y = np.clip(strip.sr[r : r + CHUNK_ROWS], 0.0, 1.0)
+                y = norm.network(strip.sr[r : r + CHUNK_ROWS])
                 rgb = _colour_rows(y, ycbcr, strip.row + r, s) if colour else None
-                write_sr(rgb if colour else y)
-                if write_map is not None and strip.probs is not None:
+                write_sr(norm.inverse(rgb if colour else y))
+                if backend.has_map and strip.probs is not None:
                     labels = np.argmax(strip.probs[r : r + CHUNK_ROWS], axis=-1)
+                    # Label values as grey levels: 0, 1, 2 in an 8-bit image (napari Labels, CellProfiler).
+                    write_labels(labels.astype(np.float64) / 255.0)
                     colours = colorize(labels).astype(np.float32) / 255.0
-                    base = rgb if colour else np.repeat(y[..., None], 3, axis=-1)
+                    # The overlay is for eyes: the network's view of the image, whatever the file's range.
+                    base = np.clip(rgb if colour else np.repeat(y[..., None], 3, axis=-1), 0.0, 1.0)
                     tint = np.where((labels > 0)[..., None], OVERLAY_ALPHA, 0.0)
                     write_map(colours)
                     write_overlay(base * (1.0 - tint) + colours * tint)
     return list(targets.values())
+
+
+def path_stem(path: Path) -> str:
+    """Output base name of an input: its stem, without ``.ome`` for OME-TIFF.
+
+    >>> path_stem(Path("a/cells.ome.tif")), path_stem(Path("b.png"))
+    ('cells', 'b')
+    """
+    return tiff_stem(path) if path.suffix.lower() in TIFF_SUFFIXES else path.stem
 
 
 def _ycbcr32(rgb: np.ndarray, rows: int = 256) -> np.ndarray:
@@ -142,7 +191,7 @@ def _ycbcr32(rgb: np.ndarray, rows: int = 256) -> np.ndarray:
 
 
 def _colour_rows(y: np.ndarray, ycbcr: np.ndarray, hr_row: int, s: int) -> np.ndarray:
-    """RGB rows from the SR luminance and MATLAB-bicubic chroma of the matching LR rows."""
+    """RGB rows (network units) from the SR luminance and MATLAB-bicubic chroma of the matching LR rows."""
     n = y.shape[0]
     lr_h = ycbcr.shape[0]
     first, last = hr_row // s, -(-(hr_row + n) // s)
@@ -151,7 +200,8 @@ def _colour_rows(y: np.ndarray, ycbcr: np.ndarray, hr_row: int, s: int) -> np.nd
     chroma = imresize(ycbcr[lo:hi, :, 1:].astype(np.float64), float(s))
     offset = hr_row - lo * s
     cbcr = chroma[offset : offset + n]
-    return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], cbcr], axis=-1)), 0.0, 1.0)
+    # Not clipped here: the normaliser's inverse clips to what the output file can hold.
+    return ycbcr_to_rgb(np.concatenate([y[..., None], cbcr], axis=-1))
 
 
 def predict_paths(
@@ -163,19 +213,30 @@ def predict_paths(
     overlap: int = DEFAULT_OVERLAP,
     progress: bool = True,
     on_error: Callable[[str, str], None] | None = None,
+    fmt: str | None = None,
+    normalize: Normalization | None = None,
 ) -> PredictReport:
     """Predict every input file; a failing file is recorded (and passed to ``on_error``) and skipped."""
     out = Path(out_dir)
     files = collect_inputs(inputs, exclude=out)
+    if fmt is not None:
+        output_format(files[0], fmt)  # a bad --format is the user's, not each file's, error
     report = PredictReport()
-    for path in _progress(files, progress):
+    status = Progress(len(files)) if progress else None
+    for path in files:
+        if status is not None:
+            status.start_file(path.name)
         try:
-            report.written[str(path)] = predict_file(path, backend, out, tile, halo, overlap)
+            report.written[str(path)] = predict_file(
+                path, backend, out, tile, halo, overlap, fmt, normalize, status.tile if status else None
+            )
         except LeukoInputError as error:
             _record(report, path, str(error), on_error)
         except Exception as error:
             # One bad file (or a runtime error on it, e.g. out of memory) must not cost the user the others.
             _record(report, path, f"{path}: {type(error).__name__}: {error}".splitlines()[0], on_error)
+        if status is not None:
+            status.end_file("done" if str(path) in report.written else "failed")
     return report
 
 
@@ -183,17 +244,3 @@ def _record(report: PredictReport, path: Path, message: str, on_error: Callable[
     report.failed.append((str(path), message))
     if on_error is not None:
         on_error(str(path), message)
-
-
-def _progress(files: list[Path], enabled: bool) -> Iterable[Path]:
-    if not enabled:
-        yield from files
-        return
-    import typer
-
-    with typer.progressbar(files, label="predict", file=sys.stderr, item_show_func=_short) as bar:
-        yield from bar
-
-
-def _short(path: Path | None) -> str | None:
-    return None if path is None else path.name

@@ -21,7 +21,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +114,9 @@ def iter_strips(
     tile: int | None = None,
     halo: int = DEFAULT_HALO,
     overlap: int = DEFAULT_OVERLAP,
+    on_tile: Callable[[int, int], None] | None = None,
 ) -> Iterator[Strip]:
-    """Yield the SR image as strips of finished HR rows, top to bottom.
+    """Yield the SR image as strips of finished HR rows, top to bottom; ``on_tile(done, total)`` after each tile.
 
     >>> from leuko_keras.predict.backends import BicubicBackend
     >>> strips = list(iter_strips(BicubicBackend(2), np.zeros((300, 20)), tile=64, halo=8, overlap=8))
@@ -133,6 +134,7 @@ def iter_strips(
     rows = windows(height, tile_h, halo_h, over_h, align)
     cols = windows(width, tile_w, halo_w, over_w, align)
     row_ramps, col_ramps = ramps(rows, s), ramps(cols, s)
+    total, done_tiles = len(rows) * len(cols), 0
     col_total = np.zeros(width * s)
     for w, ramp in zip(cols, col_ramps, strict=True):
         col_total[w.core_start * s : w.core_stop * s] += ramp
@@ -153,6 +155,9 @@ def iter_strips(
         row_total[r0:r1] += r_ramp
         for cw, c_ramp in zip(cols, col_ramps, strict=True):
             sr, probs = backend.run(lr[rw.start : rw.stop, cw.start : cw.stop])
+            done_tiles += 1
+            if on_tile is not None:
+                on_tile(done_tiles, total)
             ys = slice((rw.core_start - rw.start) * s, (rw.core_stop - rw.start) * s)
             xs = slice((cw.core_start - cw.start) * s, (cw.core_stop - cw.start) * s)
             weight = r_ramp[:, None] * c_ramp[None, :]
