@@ -268,7 +268,6 @@ def export_bioimageio_run(
     import json
 
     from leuko_keras.model_io import load_model_any
-
     from leuko_keras.presets import resolve_model_path
 
     model, config = load_model_any(source, compile=False)
