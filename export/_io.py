@@ -26,6 +26,8 @@ from export._model import RunnerError
 PAPER_COLOURS = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)
 OVERLAY_ALPHA = 0.4  # share of the class colour over cell pixels; the background stays untouched
 _FIX = "use an 8- or 16-bit PNG, BMP, TIFF or JPEG"
+# leuko_keras.tiff's advice, word for word (a test compares the two readers' messages).
+_TIFF_FIX = "save it as an 8- or 16-bit grey or RGB TIFF (e.g. Fiji: Image > Type > 16-bit, then File > Save As > Tiff)"
 
 
 def read_image(path: str | os.PathLike) -> tuple[np.ndarray, int]:
@@ -60,6 +62,10 @@ def _to_array(image: Image.Image, path: Path) -> tuple[np.ndarray, int]:
         raise RunnerError(f"{path}: 16-bit colour TIFF is not supported; save it as a 16-bit PNG")
     if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         return np.asarray(image, dtype=np.uint16).astype(np.float64) / 65535.0, 16
+    if image.format == "TIFF" and mode in ("I", "F"):
+        # The library reads TIFF with tifffile and refuses 32-bit pixels of either kind: same words here.
+        kind = "floating-point" if mode == "F" else "signed integer"
+        raise RunnerError(f"{path}: 32-bit {kind} pixels are not supported; {_TIFF_FIX}")
     if mode == "I":
         values = np.asarray(image)
         if values.min() < 0 or values.max() > 65535:
