@@ -171,7 +171,7 @@ def test_jpeg_quality_bounds_hold():
     quiet = degradation_record("phone", jpeg_quality=[40, 60], photons_per_level=None, read_noise_e=0)
     lr, used = apply_degradation(hr, 2, quiet, np.random.default_rng(3))
     assert 40 <= used["jpeg_quality"] <= 60
-    light = sensor.integrate(optics.blur(hr, optics.airy_psf(0.4, 0.55, 0.1)), 2)
+    light = sensor.integrate(optics.blur(hr, optics.airy_psf(0.4, 0.55, 0.08)), 2)
     raw = sensor.quantize(sensor.mosaic(light, "RGGB"), 8)
     assert np.array_equal(lr, sensor.jpeg(sensor.demosaic(raw, "RGGB"), used["jpeg_quality"]))
     # Lower quality, larger error (quality is what the range bounds).

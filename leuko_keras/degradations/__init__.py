@@ -21,7 +21,13 @@ from leuko_keras.degradations.core import (
     psf_for,
     with_default_ranges,
 )
-from leuko_keras.degradations.examples import degrade_example, example_rng, parse_settings, record_from_settings
+from leuko_keras.degradations.examples import (
+    degrade_example,
+    degrade_examples,
+    example_rng,
+    parse_settings,
+    record_from_settings,
+)
 
 __all__ = [
     "DEFAULTS",
@@ -31,6 +37,7 @@ __all__ = [
     "degradation_record",
     "degrade",
     "degrade_example",
+    "degrade_examples",
     "describe",
     "draw",
     "example_rng",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,27 @@ def degrade_example(example: Any, scale: int, record: Mapping[str, Any] | None, 
         lr_y=luminance(lr).astype(np.float32),
         lr_rgb=lr.astype(np.float32) if colour else None,
     )
+
+
+def degrade_examples(
+    examples: Iterable[Any], scale: int, record: Mapping[str, Any], seed: int = 0, source: Any = None
+) -> Iterator[Any]:
+    """Each example degraded by ``record`` (see :func:`degrade_example`); real pairs are refused.
+
+    ``source`` is where the examples come from, only to refuse a folder of real LR/HR pairs: its LR
+    images are the measurement, and degrading their HR again would silently replace them.
+    """
+    from leuko_keras.pairs import is_pairs_folder
+
+    sources = source if isinstance(source, list | tuple) else [source]
+    for folder in sources:
+        if is_pairs_folder(folder):
+            raise LeukoInputError(
+                f"{folder}: holds real LR/HR pairs, which are not degraded again; drop --degradation, "
+                "or pass the HR images alone with --data"
+            )
+    for example in examples:
+        yield degrade_example(example, scale, record, seed)
 
 
 def parse_settings(pairs: Sequence[str] | None) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     name = str(config.get("model") or model.name.rsplit("_x", 1)[0])
     if data is None:
         # The run's own data (an .h5 pack wins over its source folder, as in training); None = synthetic.
-        data = training.get("h5") or training.get("data")
+        data = training.get("pairs") or training.get("h5") or training.get("data")
         folders = data if isinstance(data, list) else [data] if data else []
         if any(not Path(folder).exists() for folder in folders):
             # A shipped or copied run whose training data is not on this machine: the gate still
@@ -198,6 +198,8 @@ def export_model(
                     }
             write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
         extra = {"input_size": input_size, "training": facts.training}
+        # How the training LR images were made (leuko_keras.degradations); bicubic unless the run said otherwise.
+        extra["degradation"] = facts.training.get("degradation") or {"kind": "bicubic"}
         full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)
         write_json_atomic(tmp / "metadata.json", full)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
