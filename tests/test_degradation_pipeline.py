@@ -91,3 +91,14 @@ def test_evaluate_with_a_degradation(tmp_path):
     assert b["protocol"]["degradation"].startswith("microscope")
     # Optical blur and noise make the same HR images harder for bicubic upscaling.
     assert b["results"][0]["psnr"] < a["results"][0]["psnr"] - 0.5
+
+
+def test_export_uses_the_training_degradation_for_calibration_and_parity():
+    from leuko_keras.deploy.export import _facts
+    from leuko_keras.models import build_model
+
+    model = build_model("np-lite", scale=2, filters=8, blocks=1)
+    record = degradation_record("microscope")
+    facts = _facts(model, {"scale": 2, "model": "np-lite", "settings": {"degradation": record}}, None)
+    assert facts.load_options["degradation"] == record
+    assert "degradation" not in _facts(model, {"scale": 2, "model": "np-lite", "settings": {}}, None).load_options

@@ -69,6 +69,7 @@ def evaluate(
     """Score models against bicubic: PSNR/SSIM on Y, map Dice, paired bootstrap CIs (the paper's Tables 1-2).
 
     Example: leuko-keras evaluate --data ../shared/data/wbc/cellavision -m bicubic -m runs/np_x4 -m runs/gp_x4 -s 4
+    Real pairs (DIR/lr + DIR/hr, scale from the sizes): leuko-keras evaluate --pairs DIR -m bicubic -m gp-lite-x4
     """
     from leuko_keras.evaluation import evaluate as run_evaluation
     from leuko_keras.evaluation import render, write_figures, write_json, write_markdown

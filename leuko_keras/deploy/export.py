@@ -111,6 +111,11 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     options = {"seed": int(config.get("seed", training.get("seed", 0)))}
     if training.get("synthetic_count"):
         options["synthetic_count"] = int(training["synthetic_count"])
+    from leuko_keras.pairs import is_pairs_folder
+
+    if training.get("degradation") and not is_pairs_folder(data):
+        # Calibration and parity images degraded as the training images were (microscope, phone).
+        options["degradation"] = training["degradation"]
     settings = dict(training.get("model_settings") or {})
     return _ModelFacts(name, scale, settings, training, data, options, hr_multiple(model))
 

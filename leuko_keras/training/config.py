@@ -87,22 +87,9 @@ class FitConfig:
 
     def validate(self) -> FitConfig:
         """Raise :class:`LeukoInputError` on impossible settings; return self."""
-        if sum(bool(x) for x in (self.data, self.h5, self.pairs)) > 1:
-            raise LeukoInputError("more than one of --data, --h5 and --pairs given; pass one of them")
-        if self.degradation:
-            from leuko_keras.degradations import degradation_record
-
-            record = degradation_record(**self.degradation)
-            if self.pairs and record["kind"] != "bicubic":
-                raise LeukoInputError(f"--pairs {self.pairs}: real pairs are not degraded again; drop --degradation")
-        if self.pairs:
-            from leuko_keras.pairs import read_scale
-
-            found = read_scale(self.pairs)
-            if found != self.scale:
-                raise LeukoInputError(
-                    f"--pairs {self.pairs}: the pairs are x{found}, not x{self.scale}; pass --scale {found}"
-                )
+        if self.data and self.h5:
+            raise LeukoInputError("--data and --h5 both given; pass one of them")
+        self._check_pairs_and_degradation()
         checks = [
             (self.epochs >= 1, f"--epochs {self.epochs}: must be at least 1"),
             (self.batch_size >= 1, f"--batch-size {self.batch_size}: must be at least 1"),
@@ -123,6 +110,25 @@ class FitConfig:
             if not ok:
                 raise LeukoInputError(message)
         return self
+
+    def _check_pairs_and_degradation(self) -> None:
+        """Pairs alone, at their own scale and never degraded again; a valid degradation record."""
+        if self.pairs and (self.data or self.h5):
+            raise LeukoInputError("--pairs and --data/--h5 both given; pass one of them")
+        if self.degradation:
+            from leuko_keras.degradations import degradation_record
+
+            record = degradation_record(**self.degradation)
+            if self.pairs and record["kind"] != "bicubic":
+                raise LeukoInputError(f"--pairs {self.pairs}: real pairs are not degraded again; drop --degradation")
+        if self.pairs:
+            from leuko_keras.pairs import read_scale
+
+            found = read_scale(self.pairs)
+            if found != self.scale:
+                raise LeukoInputError(
+                    f"--pairs {self.pairs}: the pairs are x{found}, not x{self.scale}; pass --scale {found}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict of every setting."""
