@@ -190,6 +190,19 @@ def _dice(row: dict[str, Any] | None) -> str:
     return f"{row['dice']['cytoplasm']:.2f} / {row['dice']['nucleus']:.2f}"
 
 
+def training_table(runs: dict[tuple[str, str, int], Path]) -> str:
+    """What each run got: epochs and training minutes (from its history.csv)."""
+    import csv
+
+    lines = ["| run | epochs | training minutes |", "|---|---|---|"]
+    for (model, kind, scale), run_dir in runs.items():
+        path = run_dir / "history.csv"
+        rows = list(csv.DictReader(path.open(encoding="utf-8"))) if path.is_file() else []
+        minutes = sum(float(r.get("seconds") or 0.0) for r in rows) / 60
+        lines.append(f"| {model} on {kind} x{scale} | {len(rows)} | {minutes:.1f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from leuko_keras.atomic import write_json_atomic, write_text_atomic
@@ -217,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
             PROTOCOL_TEXT.replace(
                 "LR = MATLAB bicubic imresize of the modcropped HR, quantised to 8 bits", "LR as listed"
             ),
-            f"Data: {_source(args) or 'synthetic'}, split {args.split!r}; {args.minutes:g} training minutes per run.",
+            f"Data: {_source(args) or 'synthetic'}, split {args.split!r}; budget {args.minutes:g} minutes per run:",
+            "",
+            training_table(runs),
         ]
     )
     out = Path(args.out)
