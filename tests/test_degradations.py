@@ -216,6 +216,7 @@ def test_records_ranges_and_settings():
         ({"kind": "microscope", "na": -1}, "positive"),
         ({"kind": "microscope", "na": 2.0}, "1.6"),
         ({"kind": "phone", "bayer": "RGBG"}, "RGGB"),
+        ({"kind": "phone", "jpeg_quality": [70.2, 70.8]}, "no whole number"),
     ]:
         with pytest.raises(LeukoInputError, match=message):
             degradation_record(**bad)

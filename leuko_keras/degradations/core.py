@@ -139,6 +139,8 @@ def draw(record: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
         if isinstance(value, list):
             low, high = value
             if key in INTEGER_KEYS:
+                if math.ceil(low) > math.floor(high):
+                    raise LeukoInputError(f"degradation setting {key}={low}:{high}: the range holds no whole number")
                 value = int(rng.integers(math.ceil(low), math.floor(high) + 1))
             else:
                 value = float(rng.uniform(low, high))
