@@ -16,8 +16,11 @@ same dihedral transform on LR, HR and map), one-hot encodes, batches and
 prefetches.
 
 ``source`` is ``None`` (the embedded synthetic set, generated in memory and
-deterministic by ``seed``), a data folder (see :mod:`leuko_keras.dataset`)
-or a ``.h5`` file made by ``leuko-keras pack``.
+deterministic by ``seed``), a data folder (see :mod:`leuko_keras.dataset`),
+a ``.h5`` file made by ``leuko-keras pack``, or a folder of real pairs
+(``lr/`` + ``hr/``, see :mod:`leuko_keras.pairs`; not re-degraded).
+``degradation`` (a record of :mod:`leuko_keras.degradations`) makes the LR
+images by that model instead of bicubic, once per image when it is read.
 
 >>> ds = make_dataset(None, scale=4, batch_size=2, size=64, synthetic_count=6, synthetic_size=64)  # doctest: +SKIP
 >>> lr, targets = next(iter(ds))  # doctest: +SKIP
@@ -40,6 +43,7 @@ from leuko_keras.dataset import Example, discover, load_example, make_example, r
 from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.masks import NUM_CLASSES
+from leuko_keras.pairs import is_pairs_folder
 from leuko_keras.split import block_split
 
 INPUT_KINDS = ("lr", "bicubic")
@@ -71,6 +75,7 @@ def load_examples(
     seed: int = 0,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
+    degradation: dict[str, Any] | None = None,
     **discover_options: Any,
 ) -> list[Any]:
     """Prepared :class:`~leuko_keras.dataset.Example` list of one split (``"all"`` for every sample).
@@ -90,6 +95,7 @@ def load_examples(
             seed,
             fractions,
             split_file,
+            degradation,
             **discover_options,
         )
     )
@@ -105,11 +111,19 @@ def iter_examples(
     seed: int = 0,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
+    degradation: dict[str, Any] | None = None,
     **discover_options: Any,
 ) -> Iterator[Any]:
     """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once)."""
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
+    if degradation and degradation.get("kind", "bicubic") != "bicubic":
+        from leuko_keras.degradations import degrade_examples
+
+        options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
+        plain = iter_examples(source, scale, split, *options, None, **discover_options)
+        yield from degrade_examples(plain, scale, degradation, seed, source)
+        return
     if isinstance(source, list | tuple):
         # Each folder split on its own, so a folder's test images are the same as when it is used alone.
         for folder in source:
@@ -141,6 +155,11 @@ def iter_examples(
         names = {f"cell_{i:0{width}d}": cell for i, cell in enumerate(cells)}
         for name in pick(list(names), generated=True):
             yield make_example(name, names[name].rgb.astype(np.float64) / 255.0, names[name].labels, scale)
+        return
+    if is_pairs_folder(source):
+        from leuko_keras import pairs
+
+        yield from pairs.iter_pair_examples(source, scale, pick(pairs.pair_names(source)), need_mask)
         return
     if _is_h5(source):
         from leuko_keras import h5pack
@@ -175,6 +194,7 @@ def make_dataset(
     size_step: int = 1,
     first_epoch: int | None = None,
     steps_per_epoch: int | None = None,
+    degradation: dict[str, Any] | None = None,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
@@ -195,7 +215,7 @@ def make_dataset(
         raise LeukoInputError(f"input kind {input_kind!r} is unknown; use lr or bicubic")
     if size is not None and (size % scale or size < 8 * scale):
         raise LeukoInputError(f"training size {size} must be a multiple of the scale {scale} and >= {8 * scale}")
-    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
+    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, degradation)
     crop = {"size": size, "scale": scale, "input_kind": input_kind, "need_mask": need_mask, "seed": seed}
     crop |= {"batch_size": batch_size, "augment": augment, "shuffle": shuffle, "random_crop": random_crop}
     crop |= {"first_epoch": first_epoch, "steps_per_epoch": steps_per_epoch}

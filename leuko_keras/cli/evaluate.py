@@ -43,6 +43,17 @@ def evaluate(
     scale: Annotated[
         list[int] | None, typer.Option("--scale", "-s", help="Scale(s) to evaluate; default: the models' own.")
     ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option("--pairs", help="Folder of real pairs (lr/ + hr/): score the real LR, no re-degradation."),
+    ] = None,
+    degradation: Annotated[
+        str | None, typer.Option("--degradation", help="Make the LR by bicubic (default), microscope or phone.")
+    ] = None,
+    degradation_setting: Annotated[
+        list[str] | None,
+        typer.Option("--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (per image), e.g. na=0.3."),
+    ] = None,
     split: Annotated[str, typer.Option("--split", help="train, val, test or all.")] = "test",
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write results (with per-image scores) as JSON.")
@@ -58,6 +69,7 @@ def evaluate(
     """Score models against bicubic: PSNR/SSIM on Y, map Dice, paired bootstrap CIs (the paper's Tables 1-2).
 
     Example: leuko-keras evaluate --data ../shared/data/wbc/cellavision -m bicubic -m runs/np_x4 -m runs/gp_x4 -s 4
+    Real pairs (DIR/lr + DIR/hr, scale from the sizes): leuko-keras evaluate --pairs DIR -m bicubic -m gp-lite-x4
     """
     from leuko_keras.evaluation import evaluate as run_evaluation
     from leuko_keras.evaluation import render, write_figures, write_json, write_markdown
@@ -69,7 +81,21 @@ def evaluate(
             check_output_file(path, flag)
     if figures is not None:
         check_output_dir(figures, "--figures")
-    ev = run_evaluation(model, scale or None, data=data, split=split, synthetic_count=synthetic_count, log=_log)
+    record = None
+    if pairs is not None:
+        from leuko_keras.errors import LeukoInputError
+        from leuko_keras.pairs import read_scale
+
+        if data is not None or degradation or degradation_setting:
+            raise LeukoInputError("--pairs holds its own LR images; drop --data and --degradation")
+        data, scale = pairs, scale or [read_scale(pairs)]
+    elif degradation or degradation_setting:
+        from leuko_keras.degradations import record_from_settings
+
+        record = record_from_settings(degradation or "bicubic", degradation_setting)
+    ev = run_evaluation(
+        model, scale or None, data=data, split=split, synthetic_count=synthetic_count, log=_log, degradation=record
+    )
     text = render(ev.results, ev.comparisons, ev.protocol)
     print(text)
     if markdown:

@@ -43,6 +43,18 @@ def fit(
         None, "--data", help="Data folder (repeat to train on several, each split on its own); default: synthetic."
     ),
     h5: Path | None = typer.Option(None, "--h5", help="Packed .h5 file (leuko-keras pack) instead of --data."),  # noqa: B008 - typer idiom
+    pairs: Path | None = typer.Option(  # noqa: B008 - typer idiom
+        None, "--pairs", help="Folder of real pairs, lr/ + hr/ with matching names (scale read from the sizes)."
+    ),
+    degradation: str | None = typer.Option(
+        None, "--degradation", help="How LR images are made from HR: bicubic (default, the paper's), microscope, phone."
+    ),
+    degradation_setting: list[str] | None = typer.Option(  # noqa: B008 - typer idiom
+        None, "--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per image), e.g. na=0.25:0.6."
+    ),
+    degradation_range: bool = typer.Option(
+        False, "--degradation-range", help="Draw every unset degradation parameter per image from its default range."
+    ),
     model: str | None = typer.Option(
         None, "--model", help="Registered model name (leuko-keras models) (default gp); lite models bring their recipe."
     ),
@@ -85,9 +97,20 @@ def fit(
 
     verbose = 0 if quiet else None
     folders = [str(path) for path in data or []]
+    if pairs and scale is None and not resume:
+        from leuko_keras.pairs import read_scale
+
+        scale = read_scale(pairs)  # the pairs say their scale; --scale only to check it
+    record = None
+    if degradation or degradation_setting or degradation_range:
+        from leuko_keras.degradations import record_from_settings
+
+        record = record_from_settings(degradation or "bicubic", degradation_setting, degradation_range)
     given = {
         "data": folders[0] if len(folders) == 1 else (folders or None),
         "h5": str(h5) if h5 else None,
+        "pairs": str(pairs) if pairs else None,
+        "degradation": record,
         "model": model,
         "scale": scale,
         "epochs": epochs,

@@ -117,7 +117,7 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     name = str(config.get("model") or model.name.rsplit("_x", 1)[0])
     if data is None:
         # The run's own data (an .h5 pack wins over its source folder, as in training); None = synthetic.
-        data = training.get("h5") or training.get("data")
+        data = training.get("pairs") or training.get("h5") or training.get("data")
         folders = data if isinstance(data, list) else [data] if data else []
         if any(not Path(folder).exists() for folder in folders):
             # A shipped or copied run whose training data is not on this machine: the gate still
@@ -127,6 +127,11 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     options = {"seed": int(config.get("seed", training.get("seed", 0)))}
     if training.get("synthetic_count"):
         options["synthetic_count"] = int(training["synthetic_count"])
+    from leuko_keras.pairs import is_pairs_folder
+
+    if training.get("degradation") and not is_pairs_folder(data):
+        # Calibration and parity images degraded as the training images were (microscope, phone).
+        options["degradation"] = training["degradation"]
     settings = dict(training.get("model_settings") or {})
     return _ModelFacts(name, scale, settings, training, data, options, hr_multiple(model))
 
@@ -228,6 +233,8 @@ def export_model(
         # The intensity rule the model expects (issue 11): given here, else the run's recorded one.
         rule = normalize if normalize is not None else from_config(config)
         extra = {"input_size": input_size, "training": facts.training, "normalize": rule.to_dict()}
+        # How the training LR images were made (leuko_keras.degradations); bicubic unless the run said otherwise.
+        extra["degradation"] = facts.training.get("degradation") or {"kind": "bicubic"}
         full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)
         write_json_atomic(tmp / "metadata.json", full)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())

@@ -51,12 +51,22 @@ class Evaluation:
 
 
 def load_eval_examples(
-    data: str | os.PathLike | None, scale: int, split: str = "test", synthetic_count: int = SYNTHETIC_TEST_COUNT
+    data: str | os.PathLike | None,
+    scale: int,
+    split: str = "test",
+    synthetic_count: int = SYNTHETIC_TEST_COUNT,
+    degradation: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """The split's examples at ``scale`` (maps loaded where they exist); ``data=None`` is the synthetic default."""
+    """The split's examples at ``scale`` (maps loaded where they exist); ``data=None`` is the synthetic default.
+
+    ``data`` may be a folder of real pairs (``lr/`` + ``hr/``), scored as they are; ``degradation`` (a
+    :mod:`leuko_keras.degradations` record) makes the LR images by that model instead of bicubic.
+    """
     from leuko_keras.pipeline import load_examples
 
-    examples = load_examples(data, scale, split=split, need_mask=False, synthetic_count=synthetic_count)
+    examples = load_examples(
+        data, scale, split=split, need_mask=False, synthetic_count=synthetic_count, degradation=degradation
+    )
     if not examples:
         raise LeukoInputError(f"{data or 'synthetic data'}: the {split!r} split is empty; use more images or --split")
     return examples
@@ -138,6 +148,18 @@ def open_backends(models: Sequence[str], scales: Sequence[int] | None) -> dict[i
     return grouped
 
 
+def _lr_source(data: Any, degradation: dict[str, Any] | None) -> str | None:
+    """What the LR images are when they are not the paper's bicubic (stated under the table)."""
+    from leuko_keras.degradations import describe
+    from leuko_keras.pairs import is_pairs_folder
+
+    if is_pairs_folder(data):
+        return f"real LR images ({data}/lr) scored against their HR ({data}/hr), not re-degraded"
+    if degradation and degradation.get("kind", "bicubic") != "bicubic":
+        return describe(degradation)
+    return None
+
+
 def _unique_names(backends: list[Backend]) -> None:
     # Two runs of the same architecture at one scale would collide in the table.
     seen: dict[str, int] = {}
@@ -156,19 +178,24 @@ def evaluate(
     synthetic_count: int = SYNTHETIC_TEST_COUNT,
     tile: int | None = None,
     log: Callable[[str], None] | None = None,
+    degradation: dict[str, Any] | None = None,
 ) -> Evaluation:
-    """Score every model at every scale on the split, then bootstrap the paired gains."""
+    """Score every model at every scale on the split, then bootstrap the paired gains.
+
+    ``data`` may be a folder of real pairs; ``degradation`` degrades the HR images another way than bicubic.
+    """
     if not models:
         raise LeukoInputError("no model given; pass --model bicubic and/or a run folder, .keras or .tflite file")
     grouped = open_backends(models, scales)
     results: list[ModelResult] = []
     examples: dict[int, list[Any]] = {}
     for s, backends in grouped.items():
-        examples[s] = load_eval_examples(data, s, split, synthetic_count)
+        examples[s] = load_eval_examples(data, s, split, synthetic_count, degradation)
         for backend in backends:
             if log:
                 log(f"x{s} {backend.name}: {len(examples[s])} images")
             results.append(score(backend, examples[s], s, tile=tile))
     protocol = dict(PROTOCOL)
     protocol.update({"data": str(data) if data else "synthetic (embedded default)", "split": split})
+    protocol["degradation"] = _lr_source(data, degradation) or protocol["degradation"]
     return Evaluation(results, compare(results), protocol, grouped, examples)

@@ -21,7 +21,7 @@ from typing import Any
 
 from leuko_keras.atomic import write_json_atomic, write_text_atomic
 from leuko_keras.evaluation.results import Comparison, ModelResult
-from leuko_keras.metrics import CLASS_NAMES, PROTOCOL_TEXT
+from leuko_keras.metrics import CLASS_NAMES, PROTOCOL, PROTOCOL_TEXT
 
 KIND_TEXT = {"over_bicubic": "over bicubic", "over_next": "over next-ranked", "pair": "paper's Table 1 pair"}
 
@@ -99,6 +99,8 @@ def render(
         where = (
             f" Data: {protocol['data']}, split {protocol.get('split', '?')!r}, {'/'.join(map(str, n_images))} images."
         )
+    if protocol and protocol.get("degradation", PROTOCOL["degradation"]) != PROTOCOL["degradation"]:
+        where += f" LR here, instead of the bicubic LR above: {protocol['degradation']}."
     parts.append(PROTOCOL_TEXT + " Best in bold, second in italics." + where)
     return "\n".join(parts) + "\n"
 

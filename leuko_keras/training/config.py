@@ -34,6 +34,7 @@ class FitConfig:
     scale: int = 4
     data: str | list[str] | None = None  # one folder, or several trained on together (each split on its own)
     h5: str | None = None
+    pairs: str | None = None  # a folder of real lr/ + hr/ pairs (leuko_keras.pairs), not re-degraded
     epochs: int = 100
     steps_per_epoch: int | None = None
     validation_steps: int | None = None
@@ -60,6 +61,7 @@ class FitConfig:
     verbose: int = 1
     deterministic: bool = True
     summary: bool = True  # the closing validation table (callers that evaluate on their own can skip it)
+    degradation: dict[str, Any] | None = None  # a leuko_keras.degradations record; None = bicubic (the paper's)
 
     @classmethod
     def for_model(cls, model: str, **given: Any) -> FitConfig:
@@ -80,8 +82,8 @@ class FitConfig:
 
     @property
     def source(self) -> str | list[str] | None:
-        """The data source handed to the pipeline: an .h5 file, a folder (or several), or None (synthetic)."""
-        return self.h5 or self.data
+        """The data source handed to the pipeline: pairs, an .h5 file, a folder (or several), or None (synthetic)."""
+        return self.pairs or self.h5 or self.data
 
     def validate(self) -> FitConfig:
         """Raise :class:`LeukoInputError` on impossible settings; return self."""
@@ -89,6 +91,7 @@ class FitConfig:
             raise LeukoInputError("--data and --h5 both given; pass one of them")
         if isinstance(self.scale, bool) or not isinstance(self.scale, int) or self.scale < 2:
             raise LeukoInputError(f"--scale {self.scale}: must be a whole factor such as 2, 3, 4 or 8")
+        self._check_pairs_and_degradation()
         checks = [
             (self.epochs >= 1, f"--epochs {self.epochs}: must be at least 1"),
             (self.batch_size >= 1, f"--batch-size {self.batch_size}: must be at least 1"),
@@ -117,6 +120,25 @@ class FitConfig:
             "pass a smaller --size or --batch-size",
         )
         return self
+
+    def _check_pairs_and_degradation(self) -> None:
+        """Pairs alone, at their own scale and never degraded again; a valid degradation record."""
+        if self.pairs and (self.data or self.h5):
+            raise LeukoInputError("--pairs and --data/--h5 both given; pass one of them")
+        if self.degradation:
+            from leuko_keras.degradations import degradation_record
+
+            record = degradation_record(**self.degradation)
+            if self.pairs and record["kind"] != "bicubic":
+                raise LeukoInputError(f"--pairs {self.pairs}: real pairs are not degraded again; drop --degradation")
+        if self.pairs:
+            from leuko_keras.pairs import read_scale
+
+            found = read_scale(self.pairs)
+            if found != self.scale:
+                raise LeukoInputError(
+                    f"--pairs {self.pairs}: the pairs are x{found}, not x{self.scale}; pass --scale {found}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict of every setting."""

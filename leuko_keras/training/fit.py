@@ -101,6 +101,7 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
         first_epoch=first,
         steps_per_epoch=config.steps_per_epoch if training else None,
         size_step=size_step,
+        degradation=config.degradation,
     )
 
 
@@ -118,7 +119,13 @@ def _examples(config: FitConfig, split: str) -> list:
     from leuko_keras.pipeline import load_examples
 
     return load_examples(
-        config.source, config.scale, split, need_mask=True, synthetic_count=config.synthetic_count, seed=config.seed
+        config.source,
+        config.scale,
+        split,
+        need_mask=False,  # maps are read where they exist; np models train on data (or pairs) without any
+        synthetic_count=config.synthetic_count,
+        seed=config.seed,
+        degradation=config.degradation,
     )
 
 
@@ -197,6 +204,7 @@ def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: Ru
         "parameters": _count_params(model),
         "protocol": protocol(),
         "data": {"source": config.source, "fingerprint": _fingerprint(config), "validation_split": "val"},
+        "degradation": config.degradation or {"kind": "bicubic"},  # how the LR images were made
         "versions": _versions(),
         "created": (previous or {}).get("created", now),
         "resumed": [*((previous or {}).get("resumed", [])), *([now] if config.resume else [])],
