@@ -110,7 +110,8 @@ def load_stored_config(run: Any) -> FitConfig:
         wrong_type = kinds is not None and (
             not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool))
         )
-        if wrong_type or (kinds is None and isinstance(value, dict)):
+        # A dict only where the setting is one (a degradation record), never for a path or a number.
+        if wrong_type or (kinds is None and isinstance(value, dict) and "dict" not in str(field.type)):
             raise LeukoInputError(f"{path}: setting {field.name!r} is {value!r}, which is not valid; {fix}")
     if payload.get("scale") not in (None, settings.get("scale", 4)):
         raise LeukoInputError(
