@@ -54,7 +54,9 @@ def training_facts(run: Path) -> dict[str, Any]:
         rows = list(csv.DictReader(handle))
     settings = config["settings"]
     steps = len(rows) * int(settings.get("steps_per_epoch") or 0)
-    best = max(rows, key=lambda r: float(r.get("val_psnr_y") or "-inf"))
+    # Single-output models log val_psnr_y, two-output ones val_sr_psnr_y.
+    column = next(k for k in rows[0] if k.startswith("val_") and k.endswith("psnr_y"))
+    best = max(rows, key=lambda r: float(r.get(column) or "-inf"))
     return {
         "epochs": len(rows),
         "steps": steps,

@@ -166,7 +166,8 @@ def export_model(
     check_ours(model, source)
     model = float32_model(model)
     facts = _facts(model, config, os.fspath(data) if data is not None else None)
-    check_output_folder(out_dir, "--out", owned=export_owned, inputs=(facts.data,), what="an earlier export")
+    inputs = tuple(facts.data) if isinstance(facts.data, list | tuple) else (facts.data,)
+    check_output_folder(out_dir, "--out", owned=export_owned, inputs=inputs, what="an earlier export")
     check_input_size(input_size, facts.scale, facts.hr_multiple)
     lr_size = input_size // facts.scale
     has_map = "mask" in model.output
