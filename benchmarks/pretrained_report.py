@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                                  f"{-c.ci.low:+.2f}] dB")  # fmt: skip
     print("\n".join(lines))
     print("")
-    print("\n".join(pairs))
+    print("\n".join(dict.fromkeys(pairs)))  # a pair can be listed twice (over-next and Table 1 pair)
     print("")
     print(PROTOCOL_TEXT)
     return 0

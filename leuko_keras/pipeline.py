@@ -126,19 +126,9 @@ def iter_examples(
         return
     if isinstance(source, list | tuple):
         # Each folder split on its own, so a folder's test images are the same as when it is used alone.
+        options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
         for folder in source:
-            for example in iter_examples(
-                folder,
-                scale,
-                split,
-                need_mask,
-                synthetic_count,
-                synthetic_size,
-                seed,
-                fractions,
-                split_file,
-                **discover_options,
-            ):
+            for example in iter_examples(folder, scale, split, *options, **discover_options):
                 yield dataclasses.replace(example, name=f"{Path(folder).name}/{example.name}")
         return
 
