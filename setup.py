@@ -8,7 +8,7 @@ here = Path(__file__).parent
 
 setup(
     name="leuko-keras",
-    version="0.1.1",
+    version="0.2.0",
     description="Super-resolution of leukocyte micrographs with a geometry (parsing-map) prior, in Keras 3",
     long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
     long_description_content_type="text/markdown",

@@ -16,7 +16,7 @@ import os
 # Before TensorFlow loads: its C++ start-up chatter would bury the one-line errors users need to read.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.1.1"
+__version__ = "0.2.0"
 
 from leuko_keras.quiet import native_startup_filtered
 
