@@ -32,19 +32,19 @@ CPU_FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile
 
 def machine() -> str:
     """CPU model, core count and the flags that decide training speed here."""
-    model, flags = platform.processor() or "unknown CPU", set()
+    from leuko_keras.training.precision import cpu_flags
+
+    model = platform.processor() or "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
+                break
     except OSError:
         pass
-    present = [f for f in CPU_FLAGS_OF_INTEREST if f in flags]
-    return (
-        f"{model}, {os.cpu_count()} cores, flags: {' '.join(present) or 'none of ' + '/'.join(CPU_FLAGS_OF_INTEREST)}"
-    )
+    flags = cpu_flags()
+    present = " ".join(f for f in CPU_FLAGS_OF_INTEREST if f in flags) or "none of " + "/".join(CPU_FLAGS_OF_INTEREST)
+    return f"{model}, {os.cpu_count()} cores, flags: {present}"
 
 
 def training_facts(run: Path) -> dict[str, Any]:

@@ -327,9 +327,8 @@ def _several_sources(
     for index, source in enumerate(sources):
         examples = list(iter_examples(source, scale, split, *options, **discover_options))
         sides = [side for ex in examples for side in ex.hr_y.shape]
+        # Never below 8 x scale: every image already passed dataset.check_size.
         size = source_crop_size(sides, crop["size"], step)
-        if size is not None and size < 8 * scale:
-            raise LeukoInputError(f"{source}: images of {min(sides)} px are too small for x{scale}; drop this folder")
         # Each source its own stream; the epoch length is the whole mix's, set below.
         own = {"size": size, "steps_per_epoch": None, "seed": crop["seed"] + 1000 * index}
         parts.append(_one_source(examples, source, split, **{**crop, **own}))

@@ -143,3 +143,12 @@ def test_fit_on_two_folders_with_the_lite_recipe_records_both_and_resumes(tmp_pa
     assert more.exit_code == 0, more.output
     history = (run / "history.csv").read_text().strip().splitlines()
     assert len(history) == 3  # header + two epochs
+
+
+def test_a_folder_of_images_too_small_for_the_scale_is_one_line_naming_the_file(tmp_path):
+    from leuko_keras.pipeline import make_dataset
+
+    big = _write_cells(tmp_path / "big", 10, 64, 1)
+    tiny = _write_cells(tmp_path / "tiny", 10, 32, 2)
+    with pytest.raises(LeukoInputError, match=r"tiny/cell_\d+\.png: 32x32 pixels is too small for x8"):
+        make_dataset([str(big), str(tiny)], 8, "train", batch_size=2, size=64, random_crop=True, size_step=32)

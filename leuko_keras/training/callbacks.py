@@ -53,19 +53,18 @@ def make_callbacks(
     checkpoint = BestAndLast(run)
     backup = AtomicBackupAndRestore(run.backup)
     budget = TimeBudget(config.time_budget_minutes) if config.time_budget_minutes else None
+    budget_seconds = config.time_budget_minutes * 60.0 if config.time_budget_minutes else None
     items: list[keras.callbacks.Callback] = [guard]
     if config.lr_schedule == "step":
         items.append(StepDecay(config.learning_rate, config.lr_decay_every, config.lr_decay_factor))
     elif config.lr_schedule == "cosine":
-        seconds = config.time_budget_minutes * 60.0 if config.time_budget_minutes else None
-        items.append(CosineDecay(config.learning_rate, config.epochs, config.steps_per_epoch, seconds))
+        items.append(CosineDecay(config.learning_rate, config.epochs, config.steps_per_epoch, budget_seconds))
     items += [HistoryWriter(run, plot=chief), checkpoint]
     if budget is not None:
         items.append(budget)
     if chief:
         # Our own progress bar here, so the ETA line comes after the epoch's Keras line, not before.
         items.append(keras.callbacks.ProgbarLogger())
-        budget_seconds = config.time_budget_minutes * 60 if config.time_budget_minutes else None
         items.append(EtaLine(config.epochs, budget_seconds, printer=printer))
     if chief and config.tensorboard:
         if tensorboard_available():

@@ -54,18 +54,28 @@ class StepDecay(keras.callbacks.Callback):
         self.base = float(base)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        rate = self.schedule(epoch, 0.0)
-        self.model.optimizer.learning_rate = rate
-        d_optimizer = getattr(self.model, "d_optimizer", None)
-        if d_optimizer is not None and d_optimizer is not self.model.optimizer:
-            d_base = getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
-            d_optimizer.learning_rate = rate * float(d_base) / self.base
+        set_rates(self.model, self.base, self.schedule(epoch, 0.0) / self.base)
+
+
+def set_rates(model: keras.Model, base: float, fraction: float) -> None:
+    """Set the model's optimiser to ``base * fraction`` and a GAN's discriminator to its own starting rate
+    times the same fraction (its starting rate from the compile settings, else ``base``)."""
+    model.optimizer.learning_rate = base * fraction
+    d_optimizer = getattr(model, "d_optimizer", None)
+    if d_optimizer is not None and d_optimizer is not model.optimizer:
+        d_base = getattr(model, "_compile_kwargs", {}).get("d_learning_rate") or base
+        d_optimizer.learning_rate = float(d_base) * fraction
+
+
+def cosine_fraction(progress: float, floor: float = 0.0) -> float:
+    """Share of the starting rate left at ``progress`` in [0, 1] of a cosine decay to ``floor``."""
+    progress = min(max(progress, 0.0), 1.0)
+    return float(floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
 def cosine_rate(base: float, step: int, total: int, floor: float = 0.0) -> float:
     """Cosine decay from ``base`` at step 0 to ``floor * base`` at ``total`` (held there after)."""
-    progress = min(max(step, 0), total) / max(total, 1)
-    return float(base * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))))
+    return base * cosine_fraction(step / max(total, 1), floor)
 
 
 class CosineDecay(keras.callbacks.Callback):
@@ -113,12 +123,7 @@ class CosineDecay(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        fraction = cosine_rate(1.0, round(self.progress(batch) * 1_000_000), 1_000_000)
-        self.model.optimizer.learning_rate = self.base * fraction
-        d_optimizer = getattr(self.model, "d_optimizer", None)
-        if d_optimizer is not None and d_optimizer is not self.model.optimizer:
-            d_base = getattr(self.model, "_compile_kwargs", {}).get("d_learning_rate") or self.base
-            d_optimizer.learning_rate = d_base * fraction
+        set_rates(self.model, self.base, cosine_fraction(self.progress(batch)))
 
 
 class EtaLine(keras.callbacks.Callback):
