@@ -152,3 +152,14 @@ def test_a_folder_of_images_too_small_for_the_scale_is_one_line_naming_the_file(
     tiny = _write_cells(tmp_path / "tiny", 10, 32, 2)
     with pytest.raises(LeukoInputError, match=r"tiny/cell_\d+\.png: 32x32 pixels is too small for x8"):
         make_dataset([str(big), str(tiny)], 8, "train", batch_size=2, size=64, random_crop=True, size_step=32)
+
+
+def test_map_learned_at_lr_still_comes_out_at_hr_and_an_unknown_place_is_refused():
+    model = leuko_keras.build_model("gp-lite", scale=4, map_at="lr")
+    out = model.predict(np.zeros((1, 8, 12, 1), np.float32), verbose=0)
+    assert out["mask"].shape == (1, 32, 48, 3)
+    np.testing.assert_allclose(out["mask"].sum(axis=-1), 1.0, atol=1e-5)
+    # One logit per LR pixel: 3 output channels in the map conv, not 3 * 16.
+    assert model.get_layer("liteprior_map_conv").filters == 3
+    with pytest.raises(LeukoInputError, match="map_at='mid'"):
+        leuko_keras.build_model("gp-lite", scale=4, map_at="mid")

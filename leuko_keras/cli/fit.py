@@ -59,6 +59,12 @@ def fit(
         None, "--model", help="Registered model name (leuko-keras models) (default gp); lite models bring their recipe."
     ),
     scale: int | None = typer.Option(None, "--scale", help="Upscaling factor 2, 3, 4 or 8 (default 4)."),
+    init: str | None = typer.Option(
+        None,
+        "--init",
+        help="Start from these weights (run folder, .keras file or pretrained name such as gp-lite-x4) to "
+        "fine-tune; --model, --scale and --setting default to its own.",
+    ),
     epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default 100)."),
     steps_per_epoch: int | None = typer.Option(None, "--steps-per-epoch", help="Batches per epoch (default one pass)."),
     size: int | None = typer.Option(None, "--size", help="Training HR size in pixels (default 224)."),
@@ -134,10 +140,18 @@ def fit(
         switches = {"lr_decay": lr_decay, "xla": xla, "augment": not no_augment}
         given.update({k: v for k, v in switches.items() if v != (k == "augment")})
         given["model_settings"] = _settings(setting) if setting else None
+        given["init"] = init
         config = resume_config(out, **given)
         if no_tensorboard:
             config = config.replace(tensorboard=False)
     else:
+        inherited = {}
+        if init:
+            from leuko_keras.training.warmstart import init_defaults
+
+            inherited = init_defaults(init)
+            model = model or inherited.get("model")
+            given["scale"] = given["scale"] or inherited.get("scale")
         config = FitConfig.for_model(
             model or "gp",
             out=str(out),
@@ -146,7 +160,8 @@ def fit(
             augment=not no_augment,
             tensorboard=not no_tensorboard,
             overwrite=overwrite,
-            model_settings=_settings(setting),
+            model_settings=_settings(setting) if setting else inherited.get("model_settings", {}),
+            init=init,
             **{k: v for k, v in given.items() if k != "model"},
         )
     result = run_fit(config)

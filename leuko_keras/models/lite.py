@@ -40,6 +40,7 @@ from leuko_keras.models.registry import model_name, register
 LITE_PREFIX = "liteprior_"
 CONDITIONS = ("sft", "concat")
 UPSAMPLERS = ("shuffle", "direct")
+MAP_RESOLUTIONS = ("hr", "lr")
 
 # The CPU training recipe (measured: docs/lite.md), used by `fit --model np-lite|gp-lite` unless overridden.
 LITE_RECIPE: dict[str, Any] = {
@@ -86,10 +87,22 @@ def lite_prior(lr: Any, base: int = 32, depth: int = 2) -> Any:
     return x
 
 
-def map_head(features: Any, scale: int, classes: int = 3) -> Any:
-    """HR parsing map from LR features: conv to classes*s^2, depth_to_space(s), softmax (float32)."""
-    logits = keras.layers.Conv2D(classes * scale * scale, 3, padding="same", name=f"{LITE_PREFIX}map_conv")(features)
-    logits = PixelShuffle(scale, name=f"{LITE_PREFIX}map_shuffle", dtype="float32")(logits)
+def map_head(features: Any, scale: int, classes: int = 3, at: str = "hr") -> Any:
+    """HR parsing map from LR features (float32 softmax).
+
+    ``at="hr"``: conv to classes*s^2 and depth_to_space(s), so every HR pixel has its own logits;
+    ``at="lr"``: one logit per LR pixel, bilinearly upsampled (the map is learned at LR resolution).
+    """
+    if at == "lr":
+        logits = keras.layers.Conv2D(classes, 3, padding="same", name=f"{LITE_PREFIX}map_conv")(features)
+        logits = keras.layers.UpSampling2D(
+            scale, interpolation="bilinear", name=f"{LITE_PREFIX}map_up", dtype="float32"
+        )(logits)
+    else:
+        logits = keras.layers.Conv2D(classes * scale * scale, 3, padding="same", name=f"{LITE_PREFIX}map_conv")(
+            features
+        )
+        logits = PixelShuffle(scale, name=f"{LITE_PREFIX}map_shuffle", dtype="float32")(logits)
     return keras.layers.Softmax(axis=-1, name="mask", dtype="float32")(logits)
 
 
@@ -112,6 +125,7 @@ def lite_network(
     condition: str = "sft",
     sft_blocks: int | None = None,
     upsampler: str = "shuffle",
+    map_at: str = "hr",
     name: str = "lite",
 ) -> keras.Model:
     """Build a lite model (see the module docstring); ``with_prior=False`` is the no-prior ablation.
@@ -124,14 +138,36 @@ def lite_network(
         raise LeukoInputError(f"condition={condition!r} is not known; use one of {', '.join(CONDITIONS)}")
     if upsampler not in UPSAMPLERS:
         raise LeukoInputError(f"upsampler={upsampler!r} is not known; use one of {', '.join(UPSAMPLERS)}")
+    if map_at not in MAP_RESOLUTIONS:
+        raise LeukoInputError(f"map_at={map_at!r} is not known; use one of {', '.join(MAP_RESOLUTIONS)}")
     lr = keras.Input((None, None, 1), name="lr", dtype="float32")
-    bicubic = BicubicUpsample(scale, name="bicubic")(lr)
     outputs: dict[str, Any] = {}
     cond = None
     if with_prior:
         features = lite_prior(lr, prior_base, prior_depth)
-        outputs["mask"] = map_head(features, scale)
+        outputs["mask"] = map_head(features, scale, at=map_at)
         cond = conv_lrelu(features, filters, f"{LITE_PREFIX}cond", slope, kernel=1)
+    outputs["sr"] = lite_trunk(lr, cond, scale, filters, blocks, slope, condition, sft_blocks, upsampler)
+    return keras.Model(lr, outputs, name=model_name(name, scale))
+
+
+def lite_trunk(
+    lr: Any,
+    cond: Any,
+    scale: int,
+    filters: int = 64,
+    blocks: int = 8,
+    slope: float = 0.2,
+    condition: str = "sft",
+    sft_blocks: int | None = None,
+    upsampler: str = "shuffle",
+) -> Any:
+    """The SR output of the LR trunk on ``lr``, modulated by ``cond`` (LR features, or None for no prior).
+
+    Separate from :func:`lite_network` so a benchmark can condition the same trunk on another map
+    (the ground-truth upper bound in ``benchmarks/prior_upper_bound.py``).
+    """
+    bicubic = BicubicUpsample(scale, name="bicubic")(lr)
     head_input = lr
     if cond is not None and condition == "concat":
         head_input = keras.layers.Concatenate(name="head_cat")([lr, cond])
@@ -153,14 +189,12 @@ def lite_network(
             scale * scale, 3, padding="same", name="up_conv", dtype="float32", kernel_initializer="zeros"
         )(x)
         residual = PixelShuffle(scale, name="up_shuffle", dtype="float32")(x)
-        outputs["sr"] = keras.layers.Add(name="sr", dtype="float32")([bicubic, residual])
-    else:
-        for i, r in enumerate(upsample_steps(scale)):
-            x = conv(x, filters * r * r, f"up{i}_conv")
-            x = PixelShuffle(r, name=f"up{i}_shuffle")(x)
-            x = keras.layers.LeakyReLU(negative_slope=slope, name=f"up{i}_lrelu")(x)
-        outputs["sr"] = sr_head(x, bicubic, kernel=3)
-    return keras.Model(lr, outputs, name=model_name(name, scale))
+        return keras.layers.Add(name="sr", dtype="float32")([bicubic, residual])
+    for i, r in enumerate(upsample_steps(scale)):
+        x = conv(x, filters * r * r, f"up{i}_conv")
+        x = PixelShuffle(r, name=f"up{i}_shuffle")(x)
+        x = keras.layers.LeakyReLU(negative_slope=slope, name=f"up{i}_lrelu")(x)
+    return sr_head(x, bicubic, kernel=3)
 
 
 @register("np-lite", "LR", ("sr",), "Lite no-prior: LR residual trunk, pixel shuffle, bicubic skip", recipe=LITE_RECIPE)
@@ -188,11 +222,23 @@ def build_gp_lite(
     condition: str = "sft",
     sft_blocks: int | None = None,
     upsampler: str = "shuffle",
+    map_at: str = "hr",
 ) -> keras.Model:
     """gp-lite: input LR luminance (B, h, w, 1); outputs {"sr": (B, sH, sW, 1), "mask": (B, sH, sW, 3)}.
 
     LR sides must be multiples of ``2**prior_depth`` (``super_resolve`` pads for you).
     """
     return lite_network(
-        scale, True, filters, blocks, slope, prior_base, prior_depth, condition, sft_blocks, upsampler, name="gp-lite"
+        scale,
+        True,
+        filters,
+        blocks,
+        slope,
+        prior_base,
+        prior_depth,
+        condition,
+        sft_blocks,
+        upsampler,
+        map_at,
+        name="gp-lite",
     )

@@ -62,6 +62,7 @@ class FitConfig:
     deterministic: bool = True
     summary: bool = True  # the closing validation table (callers that evaluate on their own can skip it)
     degradation: dict[str, Any] | None = None  # a leuko_keras.degradations record; None = bicubic (the paper's)
+    init: str | None = None  # start from these weights (run folder, .keras file or pretrained name)
 
     @classmethod
     def for_model(cls, model: str, **given: Any) -> FitConfig:

@@ -62,7 +62,12 @@ class FitResult:
 def _build(config: FitConfig) -> Any:
     from leuko_keras.models import build_model
 
-    return build_model(config.model, scale=config.scale, **config.model_settings)
+    model = build_model(config.model, scale=config.scale, **config.model_settings)
+    if config.init and not config.resume:  # a resumed run restores its own weights from the backup
+        from leuko_keras.training.warmstart import warm_start
+
+        warm_start(model, config.init)
+    return model
 
 
 def _compile(model: Any, config: FitConfig) -> Any:

@@ -1,0 +1,62 @@
+"""Start a run from trained weights (``fit --init``): fine-tune a shipped model or a run on your own cells.
+
+The new model is built from the config as usual, then takes every weight of
+the source; the architectures must match exactly (same model, scale and
+settings), which :func:`init_defaults` arranges when the user names only the
+source.
+
+>>> init_defaults("gp-lite-x4")
+{'model': 'gp-lite', 'scale': 4, 'model_settings': {}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from leuko_keras.errors import LeukoInputError
+
+
+def init_defaults(spec: str | os.PathLike) -> dict[str, Any]:
+    """Model name, scale and settings of the source's run folder (empty for a bare ``.keras`` file).
+
+    >>> init_defaults("/nonexistent/run")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    leuko_keras.errors.LeukoInputError: --init /nonexistent/run: no such file or folder; ...
+    """
+    from leuko_keras.presets import resolve_model_path
+
+    path = resolve_model_path(spec)
+    if not path.exists():
+        raise LeukoInputError(
+            f"--init {spec}: no such file or folder; pass a run folder, a .keras file or a pretrained name"
+        )
+    config_file = path / "config.json"
+    if not path.is_dir() or not config_file.is_file():
+        return {}
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        settings = config["settings"]
+        return {"model": config["model"], "scale": config["scale"], "model_settings": settings["model_settings"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise LeukoInputError(f"{config_file}: not a run configuration ({error}); pass --model and --scale") from error
+
+
+def warm_start(model: Any, spec: str | os.PathLike) -> None:
+    """Copy every weight of the model at ``spec`` (run folder, ``.keras`` or pretrained name) into ``model``.
+
+    >>> warm_start(build_model("np-lite", scale=4), "np-lite-x4")  # doctest: +SKIP
+    """
+    from leuko_keras.model_io import load_model_any
+
+    source, _ = load_model_any(spec, compile=False)
+    mine, theirs = model.weights, source.weights
+    shapes = [tuple(w.shape) for w in mine], [tuple(w.shape) for w in theirs]
+    if shapes[0] != shapes[1]:
+        raise LeukoInputError(
+            f"--init {spec}: its architecture ({source.name}, {len(theirs)} weight arrays) differs from the model "
+            f"being trained ({model.name}, {len(mine)}); give the same --model, --scale and --setting, or omit them"
+        )
+    for target, value in zip(mine, theirs, strict=True):
+        target.assign(value.numpy())
