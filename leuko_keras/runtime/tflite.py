@@ -11,7 +11,7 @@ comes from the shapes (fixed) or the embedded ``leuko_keras`` metadata
 metadata, never below :func:`leuko_keras.runtime.tiling.lr_multiple`.
 
 >>> model = TFLiteModel("exports/gp_x4/model_int8.tflite")  # doctest: +SKIP
->>> model.fixed_lr_shape, model.scale, model.has_map
+>>> model.fixed_lr_shape, model.scale, model.has_map  # doctest: +SKIP
 ((56, 56), 4, True)
 >>> sr, probs = model.run(lr_y)  # any size up to the fixed shape, padded and cropped back  # doctest: +SKIP
 """
