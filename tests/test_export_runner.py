@@ -128,9 +128,13 @@ def blocked_run(command: list, cwd: Path, tmp_path: Path) -> subprocess.Complete
 
 
 def run_command() -> list[str]:
-    """The installed console script, else the module (a source checkout that is not installed)."""
+    """The installed console script, else the module (a checkout whose install predates the entry point)."""
+    from importlib.metadata import entry_points
+
     script = Path(sys.executable).with_name("leuko-keras-run")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "leuko_keras.runtime.run"]
+    if script.is_file() and entry_points(group="console_scripts", name="leuko-keras-run"):
+        return [str(script)]
+    return [sys.executable, "-m", "leuko_keras.runtime.run"]
 
 
 def _keras_pipeline(model, rgb: np.ndarray, scale: int = 4) -> np.ndarray:
