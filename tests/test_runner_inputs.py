@@ -139,3 +139,17 @@ def test_runner_cleans_temporaries_of_a_killed_run(tmp_path: Path) -> None:
     mine.write_bytes(b"user")
     clean_stale_temps(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, mine.name])
+
+
+def test_runner_unwritable_out_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    image = tmp_path / "a.png"
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(image)
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(runner, "TFLiteModel", lambda path, threads=None: Nearest(2))
+    monkeypatch.setattr(runner, "write_image", refused)
+    code = main(["model.tflite", str(image), "--out", str(tmp_path / "sr")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "a_sr.png: Permission denied" in err[0], err

@@ -152,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     except (LeukoInputError, ValueError) as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as error:  # e.g. no permission to write --out: the user's to fix, not a crash
+        where = error.filename or args.out
+        print(f"error: {where}: {error.strerror or error}; check the path and its permissions", file=sys.stderr)
+        return EXIT_USER_ERROR
     return 0
 
 
