@@ -41,5 +41,11 @@ setup(
         "cpu": ["tensorflow-cpu==2.21.*"],
         "gpu": ["tensorflow[and-cuda]==2.21.*"],
     },
-    entry_points={"console_scripts": ["leuko-keras=leuko_keras.cli:main"]},
+    entry_points={
+        "console_scripts": [
+            "leuko-keras=leuko_keras.cli:main",
+            # The on-device runner: needs only requirements-runtime.txt (install the package with --no-deps).
+            "leuko-keras-run=leuko_keras.runtime.run:entry_point",
+        ]
+    },
 )

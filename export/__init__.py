@@ -1,7 +1,7 @@
 """On-device runner for exported leuko-keras TFLite models (no TensorFlow needed).
 
-Install with ``pip install -r export/requirements.txt`` (ai-edge-litert,
-numpy, pillow) and run from the folder holding ``export/``::
+The runner itself is :mod:`leuko_keras.runtime.run` (console command
+``leuko-keras-run``); ``python -m export.run`` runs it from the repository::
 
     python -m export.run model_int8.tflite cell.png --out results/
 """

@@ -21,7 +21,6 @@ format) raises :class:`~leuko_keras.errors.LeukoInputError` naming the file.
 from __future__ import annotations
 
 import os
-import re
 import struct
 import warnings
 import zlib
@@ -183,22 +182,45 @@ def _png_is_16bit_colour(path: Path) -> bool:
 
 
 def _decode_png16_colour(path: Path) -> np.ndarray:
-    # Pillow truncates 48/64-bit PNGs to 8 bits; TensorFlow's decoder keeps 16.
-    import tensorflow as tf
-
+    # Pillow decodes 48/64-bit PNGs to 8 bits (it has no 16-bit colour mode), but its decoder undoes the
+    # PNG filters with the right pixel width; unpacking the same rows as big- then little-endian gives
+    # the high and the low byte of every sample. Grey + alpha (4 bytes a pixel) unpacks as raw RGBA bytes.
     try:
-        decoded = tf.io.decode_png(tf.io.read_file(str(path)), dtype=tf.uint16).numpy()
-    except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as error:
-        # TensorFlow prefixes "{{function_node ...}}"; keep only the reason.
-        message = re.sub(r"\{\{.*?\}\}\s*", "", error.message or type(error).__name__).splitlines()[0]
+        if _png_colour_type(path) == 4:
+            raw = _png_rows(path, "RGBA").astype(np.uint16)
+            values = (raw[..., 0] << 8 | raw[..., 1])[..., None]
+        else:
+            high = _png_rows(path, None)
+            low = _png_rows(path, "16L")
+            values = high.astype(np.uint16) << 8 | low
+    except Image.DecompressionBombError:
+        raise LeukoInputError(f"{path}: image is too large to read safely; crop or downsample it first") from None
+    except (OSError, SyntaxError, ValueError, struct.error, zlib.error) as error:
+        message = (str(error).splitlines() or [type(error).__name__])[0]
         raise LeukoInputError(
             f"{path}: cannot decode the PNG ({message}); the file is truncated or corrupt, {_FIX}"
         ) from None
-    pixels = decoded.astype(np.float64) / 65535.0
-    if pixels.shape[-1] in (2, 4):
+    pixels = values.astype(np.float64) / 65535.0
+    if pixels.shape[-1] in (2, 4) or _png_colour_type(path) == 4:
         warnings.warn(f"{path}: alpha channel dropped", stacklevel=3)
-        pixels = pixels[..., :-1]
+        pixels = pixels if pixels.shape[-1] == 1 else pixels[..., :-1]
     return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+
+
+def _png_colour_type(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return handle.read(26)[25]
+
+
+def _png_rows(path: Path, rawmode: str | None) -> np.ndarray:
+    # rawmode None: Pillow's own (high bytes); "16L": the same layout read little-endian (low bytes).
+    with Image.open(path) as image:
+        decoder, extents, offset, raw = image.tile[0][:4]
+        if rawmode is not None:
+            raw = raw.replace("16B", "16L") if rawmode == "16L" else rawmode
+        image.tile = [(decoder, extents, offset, raw)]
+        image.load()
+        return np.asarray(image)
 
 
 def luminance(pixels: np.ndarray) -> np.ndarray:

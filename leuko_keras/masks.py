@@ -32,8 +32,10 @@ from leuko_keras.atomic import atomic_path
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.imageio import read_image
 
+# PAPER_COLOURS and colorize are part of this module's API (users and tests import them from here).
+from leuko_keras.runtime.maps import NUM_CLASSES, PAPER_COLOURS, colorize  # noqa: F401
+
 DEFAULT_TOLERANCE = 50
-NUM_CLASSES = 3
 Key = int | tuple[int, int, int]
 Mapping = str | dict
 
@@ -41,7 +43,6 @@ PRESETS: dict[str, dict[Key, int]] = {
     "grey": {0: 0, 128: 1, 255: 2},
     "paper": {(0, 0, 0): 0, (255, 0, 0): 1, (0, 0, 255): 2},
 }
-PAPER_COLOURS = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)
 
 
 def parse_mapping(text: str) -> Mapping:
@@ -162,12 +163,6 @@ def read_labelme(
     from leuko_keras.labelme import rasterise
 
     return rasterise(path, image_shape, labels)
-
-
-def colorize(labels: np.ndarray) -> np.ndarray:
-    """Paper colours for a label map: background black, cytoplasm red, nucleus blue (uint8 RGB)."""
-    labels = np.asarray(labels)
-    return PAPER_COLOURS[np.clip(labels, 0, NUM_CLASSES - 1).astype(np.intp)]
 
 
 def write_mask(path: str | os.PathLike, labels: np.ndarray, preset: str = "grey") -> Path:

@@ -17,7 +17,7 @@ from leuko_keras.imageio import read_image, write_image
 from leuko_keras.masks import PAPER_COLOURS
 from leuko_keras.predict.backends import BicubicBackend
 from leuko_keras.predict.files import predict_paths
-from leuko_keras.predict.tiling import iter_strips, super_resolve_tiled
+from leuko_keras.runtime.tiling import iter_strips, super_resolve_tiled
 
 
 @dataclass

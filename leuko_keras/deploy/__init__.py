@@ -5,8 +5,8 @@
 >>> sorted(result.files)[:2]  # doctest: +SKIP
 ['metadata.json', 'model_dynamic.tflite']
 
-The TensorFlow-free runner for the artifacts lives in the top-level
-``export/`` folder (``python -m export.run MODEL.tflite IN... --out DIR``).
+The TensorFlow-free runner for the artifacts is :mod:`leuko_keras.runtime.run`
+(``leuko-keras-run MODEL.tflite IN... --out DIR``; ``python -m export.run`` in the repo).
 """
 
 from __future__ import annotations

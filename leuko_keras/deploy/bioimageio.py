@@ -71,8 +71,8 @@ def serving_graph(model: Any, scale: int, variant: str = "rgb") -> Callable[[Any
     """
     import tensorflow as tf
 
-    from leuko_keras.color import _M, _OFFSET
     from leuko_keras.layers.bicubic import BicubicUpsample
+    from leuko_keras.runtime.color import _M, _OFFSET
 
     forward = tf.constant(_M.T / 255.0, tf.float32)
     inverse = tf.constant(np.linalg.inv(_M.T / 255.0), tf.float32)

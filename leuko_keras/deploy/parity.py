@@ -95,18 +95,17 @@ def run_keras(model: Any, lrs: np.ndarray, batch_size: int = 4) -> tuple[np.ndar
 def run_tflite(
     model_path: str | os.PathLike, lrs: np.ndarray, threads: int = 2
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Artifact outputs for (N, h, w) LR crops via ``ai_edge_litert`` (XNNPACK), one crop at a time."""
-    from ai_edge_litert.interpreter import Interpreter
+    """Artifact outputs for (N, h, w) LR crops, one crop at a time, through the reader ``predict`` uses.
 
-    interpreter = Interpreter(model_path=os.fspath(model_path), num_threads=threads)
-    runner = interpreter.get_signature_runner()
-    srs, maps = [], []
-    for lr in lrs:
-        out = runner(lr_y=np.asarray(lr, dtype=np.float32)[None, :, :, None])
-        srs.append(out["sr"][0, :, :, 0])
-        if "parsing_map" in out:
-            maps.append(out["parsing_map"][0])
-    return np.stack(srs), (np.stack(maps) if maps else None)
+    :class:`leuko_keras.runtime.tflite.TFLiteModel` (LiteRT, XNNPACK) reads outputs by signature name.
+    """
+    from leuko_keras.runtime.tflite import TFLiteModel
+
+    model = TFLiteModel(model_path, threads=threads)
+    outputs = [model.invoke(lr) for lr in lrs]
+    srs = np.stack([out["sr"] for out in outputs])
+    maps = [out["parsing_map"] for out in outputs if "parsing_map" in out]
+    return srs, (np.stack(maps) if maps else None)
 
 
 def _psnr_pair(a: np.ndarray, b: np.ndarray) -> float:

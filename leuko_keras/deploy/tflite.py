@@ -131,7 +131,7 @@ def check_builtin_only(tflite_model: bytes, name: str) -> list[str]:
     if foreign:
         kind = "Flex (Select TF)" if any(op.startswith("Flex") for op in foreign) else "custom"
         raise LeukoInputError(
-            f"{name}: uses {kind} ops {', '.join(foreign)} that phone runtimes and export/run.py lack; "
+            f"{name}: uses {kind} ops {', '.join(foreign)} that phone runtimes and leuko-keras-run lack; "
             "export a model built from leuko-keras layers (TFLite builtin ops only)"
         )
     return ops
@@ -140,8 +140,8 @@ def check_builtin_only(tflite_model: bytes, name: str) -> list[str]:
 def embed_metadata(tflite_model: bytes, payload: dict[str, Any]) -> bytes:
     """Append ``payload`` as JSON under the model metadata entry ``leuko_keras``.
 
-    Interpreters ignore unknown metadata; ``export/run.py`` reads it to learn
-    the scale and tile alignment without a side file.
+    Interpreters ignore unknown metadata; :mod:`leuko_keras.runtime.tflite` reads it
+    to learn the scale and tile alignment without a side file.
 
     >>> data = embed_metadata(data, {"scale": 4})  # doctest: +SKIP
     """

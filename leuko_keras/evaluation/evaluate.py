@@ -26,7 +26,7 @@ from leuko_keras.evaluation.compare import compare
 from leuko_keras.evaluation.results import Comparison, ModelResult
 from leuko_keras.metrics import CLASS_NAMES, PROTOCOL, dice_iou, psnr, ssim
 from leuko_keras.predict.backends import Backend, BicubicBackend, load_backend, split_label
-from leuko_keras.predict.tiling import super_resolve_tiled
+from leuko_keras.runtime.tiling import super_resolve_tiled
 
 SYNTHETIC_TEST_COUNT = 48
 

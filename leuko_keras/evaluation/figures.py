@@ -26,7 +26,7 @@ from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
 from leuko_keras.imresize import imresize
 from leuko_keras.masks import colorize
 from leuko_keras.metrics import psnr
-from leuko_keras.predict.tiling import super_resolve_tiled
+from leuko_keras.runtime.tiling import super_resolve_tiled
 
 ZOOM_FRACTION = 0.2  # side of the Fig. 6 window relative to the image's shorter side
 

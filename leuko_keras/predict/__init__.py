@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from leuko_keras.predict.backends import Backend, BicubicBackend, load_backend
 from leuko_keras.predict.files import PredictReport, collect_inputs, predict_file, predict_paths
-from leuko_keras.predict.tiling import iter_strips, super_resolve_tiled
+from leuko_keras.runtime.tiling import iter_strips, super_resolve_tiled
 
 __all__ = [
     "Backend",

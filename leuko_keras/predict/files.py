@@ -4,7 +4,7 @@ Inputs are files or folders (images found one level deep), grey or RGB, 8-
 or 16-bit; the SR image keeps the input's bit depth and colour. The network
 super-resolves the luminance; colour images get their chroma from MATLAB
 bicubic upscaling, the standard for Y-only SR. Outputs are streamed strip by
-strip (see :mod:`leuko_keras.predict.tiling`), so any size fits in bounded
+strip (see :mod:`leuko_keras.runtime.tiling`), so any size fits in bounded
 memory. A file that fails is reported and skipped; the others are still done.
 
 >>> report = predict_paths(["cells/"], load_backend("runs/gp_x4"), "out/")  # doctest: +SKIP
@@ -23,21 +23,20 @@ from pathlib import Path
 
 import numpy as np
 
-from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
-from leuko_keras.imresize import imresize
-from leuko_keras.masks import colorize
 from leuko_keras.normalize import Normalization
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
 from leuko_keras.predict.outputs import open_rows, output_format, output_path
 from leuko_keras.predict.progress import Progress
-from leuko_keras.predict.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
+from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imresize import imresize
+from leuko_keras.runtime.maps import colorize, overlay
+from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
 from leuko_keras.tiff import TIFF_SUFFIXES, tiff_stem
 
 # Our own outputs (and the synthetic set's masks) are not inputs.
 SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask", "_labels")
-OVERLAY_ALPHA = 0.35
 # LR rows of context for the chroma upscale of a strip: the bicubic kernel reaches 2 LR pixels.
 CHROMA_MARGIN = 3
 CHUNK_ROWS = 64
@@ -164,12 +163,9 @@ def _predict_image(
                     labels = np.argmax(strip.probs[r : r + CHUNK_ROWS], axis=-1)
                     # Label values as grey levels: 0, 1, 2 in an 8-bit image (napari Labels, CellProfiler).
                     write_labels(labels.astype(np.float64) / 255.0)
-                    colours = colorize(labels).astype(np.float32) / 255.0
+                    write_map(colorize(labels).astype(np.float32) / 255.0)
                     # The overlay is for eyes: the network's view of the image, whatever the file's range.
-                    base = np.clip(rgb if colour else np.repeat(y[..., None], 3, axis=-1), 0.0, 1.0)
-                    tint = np.where((labels > 0)[..., None], OVERLAY_ALPHA, 0.0)
-                    write_map(colours)
-                    write_overlay(base * (1.0 - tint) + colours * tint)
+                    write_overlay(overlay(rgb if colour else y, labels))
     return list(targets.values())
 
 

@@ -1,7 +1,16 @@
-"""MATLAB-exact bicubic imresize for the runner: a verbatim copy of ``leuko_keras/imresize.py``.
+"""MATLAB-exact bicubic ``imresize`` in NumPy, for any scale, up and down.
 
-Copied (not imported) because ``leuko_keras`` pulls in TensorFlow;
-``tests/test_export_runner.py`` checks sources and results stay identical.
+This is how the paper (and the SR literature) makes its low-resolution
+images, so matching it to the last grey level is what makes our PSNR numbers
+comparable. The algorithm, as in MATLAB's ``imresize.m``:
+
+* Keys cubic kernel with a = -0.5;
+* when shrinking, the kernel is widened by 1/scale and its weights multiplied
+  by scale (antialiasing);
+* output pixel x (1-based) maps to u = x/scale + 0.5 (1 - 1/scale);
+* ceil(kernel width) + 2 taps, weights normalised to sum to 1;
+* symmetric (mirror) borders; output size ceil(in * scale);
+* rows first, then columns.
 
 >>> import numpy as np
 >>> imresize(np.full((8, 8), 0.5), 0.25).shape

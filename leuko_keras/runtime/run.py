@@ -1,0 +1,168 @@
+"""``leuko-keras-run``: upscale micrographs with an exported TFLite model, without TensorFlow.
+
+    leuko-keras-run MODEL.tflite IN... --out DIR [--threads N] [--halo N] [--overlap N]
+
+For each input (grey or RGB, 8- or 16-bit, any size; a folder means every
+image in it; a TIFF stack gives one result per page): YCbCr (MATLAB BT.601),
+Y through the model in tiles with blended seams (:mod:`.tiling`), CbCr by
+MATLAB's bicubic, merged. Writes ``NAME_sr.png`` (the input's bit depth),
+``NAME_map.png`` (paper colours) and ``NAME_overlay.png``. Images are read by
+:func:`leuko_keras.imageio.read_images`, exactly as the library reads them.
+Bad input: one line on stderr naming the file and the fix, exit code 2.
+Everything imported here is NumPy, Pillow, tifffile and ai-edge-litert.
+
+>>> outputs = upscale(TFLiteModel("model_fp32.tflite"), Path("cell.png"), Path("out"))  # doctest: +SKIP
+>>> main(["model_fp32.tflite", "cells/", "--out", "sr/"])  # doctest: +SKIP
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import stat
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from leuko_keras.atomic import clean_stale_temps, disk_full_error
+from leuko_keras.errors import LeukoInputError
+from leuko_keras.imageio import IMAGE_SUFFIXES, read_images, write_image
+from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imresize import imresize
+from leuko_keras.runtime.maps import colorize, overlay
+from leuko_keras.runtime.tflite import TFLiteModel
+from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, default_tile, super_resolve_tiled
+from leuko_keras.tiff import TIFF_SUFFIXES, tiff_stem
+
+EXIT_USER_ERROR = 2
+# Our own outputs are not inputs when a folder is run twice into itself.
+SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_labels")
+
+
+def super_resolve_image(
+    model: TFLiteModel, pixels: np.ndarray, halo: int = DEFAULT_HALO, overlap: int = DEFAULT_OVERLAP
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return ``(sr pixels in [0, 1] (H, W[, 3]), labels (H, W) uint8 or None)`` for grey or RGB pixels."""
+    colour = pixels.ndim == 3
+    ycbcr = rgb_to_ycbcr(pixels) if colour else None
+    lr_y = ycbcr[..., 0] if colour else pixels
+    sr_y, probs = super_resolve_tiled(model, lr_y, default_tile(model.scale), halo, overlap)
+    if colour:
+        chroma = imresize(ycbcr[..., 1:], float(model.scale))
+        sr = ycbcr_to_rgb(np.concatenate([sr_y[..., None], chroma], axis=-1))
+    else:
+        sr = sr_y
+    labels = None if probs is None else probs.argmax(axis=-1).astype(np.uint8)
+    return np.clip(sr, 0.0, 1.0), labels
+
+
+def upscale(
+    model: TFLiteModel, path: Path, out_dir: Path, halo: int = DEFAULT_HALO, overlap: int = DEFAULT_OVERLAP
+) -> list[Path]:
+    """Upscale every image (page) of one file into ``out_dir``; return the files written."""
+    written: list[Path] = []
+    for name, image in read_images(path):
+        h, w = image.pixels.shape[:2]
+        if min(h, w) < 3:
+            raise LeukoInputError(f"{path}: {w}x{h} pixels is too small to super-resolve; it needs at least 3x3")
+        sr, labels = super_resolve_image(model, image.pixels, halo, overlap)
+        outputs = {f"{name}_sr.png": (sr, image.bit_depth)}
+        if labels is not None:
+            outputs[f"{name}_map.png"] = (colorize(labels) / 255.0, 8)
+            outputs[f"{name}_overlay.png"] = (overlay(sr, labels), 8)
+        for file_name, (pixels, depth) in outputs.items():
+            target = out_dir / file_name
+            with disk_full_error(target, "writing"):
+                written.append(write_image(target, pixels, bit_depth=depth))
+    return written
+
+
+def expand_inputs(inputs: list[str], warn: Callable[[str], None] | None = None) -> list[Path]:
+    """Input paths, with folders replaced by the images in them (sorted).
+
+    In a folder, entries that are not regular files (a folder named ``x.png``, a dangling or looping
+    link, a FIFO) are skipped with a warning, as ``leuko-keras predict`` does; the batch goes on.
+    """
+    warn = warn or (lambda message: print(message, file=sys.stderr))
+    paths: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = []
+            candidates = (p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            for entry in sorted(p for p in candidates if not p.stem.endswith(SKIP_SUFFIXES)):
+                if _regular_file(entry):
+                    found.append(entry)
+                else:
+                    warn(f"warning: {entry}: not a regular image file (a folder, a broken link or a pipe); skipped")
+            if not found:
+                raise LeukoInputError(f"{path}: folder holds no images ({', '.join(IMAGE_SUFFIXES)}); check the path")
+            paths.extend(found)
+        elif _regular_file(path):
+            paths.append(path)
+        else:
+            raise LeukoInputError(f"{path}: no such image or folder; check the path")
+    stems = [tiff_stem(p) if p.suffix.lower() in TIFF_SUFFIXES else p.stem for p in paths]
+    clash = next((s for s in stems if stems.count(s) > 1), None)
+    if clash is not None:
+        raise LeukoInputError(
+            f"{clash}: several inputs share this name and would overwrite each other's outputs; "
+            "run them into separate --out folders"
+        )
+    return paths
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, RuntimeError):  # dangling link, link loop, no permission
+        return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leuko-keras-run", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("model", help="model_*.tflite written by `leuko-keras export --tflite`")
+    parser.add_argument("inputs", nargs="+", help="images or folders of images")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    parser.add_argument("--halo", type=int, default=DEFAULT_HALO, help="LR pixels of context around each tile")
+    parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP, help="LR pixels over which tiles cross-fade")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.halo < 0 or args.overlap < 0:
+            raise LeukoInputError(f"--halo {args.halo} / --overlap {args.overlap}: must be 0 or more LR pixels")
+        out_dir = Path(args.out)
+        # Checked before the first image, so a bad --out is one line, not one failure per image.
+        blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise LeukoInputError(f"--out {out_dir}: {blocker} is a file, not a folder; choose another --out")
+        model = TFLiteModel(args.model, threads=args.threads)
+        paths = expand_inputs(args.inputs)
+        clean_stale_temps(out_dir)
+        for path in paths:
+            written = upscale(model, path, out_dir, args.halo, args.overlap)
+            print(f"{path} -> {', '.join(p.name for p in written)}")
+    except (LeukoInputError, ValueError) as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as error:  # e.g. no permission to write --out: the user's to fix, not a crash
+        where = error.filename or args.out
+        print(f"error: {where}: {error.strerror or error}; check the path and its permissions", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+def entry_point() -> None:
+    """Console script ``leuko-keras-run``."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()
