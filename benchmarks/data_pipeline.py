@@ -16,7 +16,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from leuko_keras.pipeline import make_dataset
+from leuko_keras.data.pipeline import make_dataset
 
 STEP_SECONDS = 0.4
 

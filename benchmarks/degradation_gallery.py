@@ -23,7 +23,7 @@ LABEL_HEIGHT = 18
 
 def panels(size: int, scales: list[int], seed: int) -> list[list[tuple[str, np.ndarray]]]:
     """Rows of (label, RGB image in [0, 1] at ``size`` x ``size``), one row per scale."""
-    from leuko_keras.degradations import degrade
+    from leuko_keras.data.degradations import degrade
     from leuko_keras.synth import generate
 
     hr = generate(1, size=size, seed=seed)[0].rgb / 255.0

@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _record(kind: str, ranges: bool) -> dict[str, Any]:
-    from leuko_keras.degradations import record_from_settings
+    from leuko_keras.data.degradations import record_from_settings
 
     return record_from_settings(kind, None, ranges=ranges and kind != "bicubic")
 
@@ -206,7 +206,7 @@ def training_table(runs: dict[tuple[str, str, int], Path]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from leuko_keras.atomic import write_json_atomic, write_text_atomic
-    from leuko_keras.degradations import describe
+    from leuko_keras.data.degradations import describe
     from leuko_keras.metrics import PROTOCOL_TEXT
 
     runs = {

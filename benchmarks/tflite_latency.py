@@ -63,7 +63,7 @@ def briefly_trained_gp(data: str | None, steps: int, scale: int, size: int = 96,
     model = build_model("gp", scale=scale)
     if steps <= 0:
         return model, "GP with random weights (untrained)"
-    from leuko_keras.pipeline import make_dataset
+    from leuko_keras.data.pipeline import make_dataset
 
     keras.config.set_dtype_policy("mixed_bfloat16")  # ~4.6x faster here; weights stay float32
     trained = build_model("gp", scale=scale)

@@ -1,7 +1,7 @@
 """Training throughput of the GP model: images/s at 224x224, global batch 8, fp32 and bf16.
 
 Two data sources per precision: in-memory tensors (the same batch every step)
-and the real input pipeline (``leuko_keras.pipeline.make_dataset`` on the
+and the real input pipeline (``leuko_keras.data.pipeline.make_dataset`` on the
 synthetic set, with augmentation). The figure is 8 / median step time over
 ``--steps`` steps after ``--warmup`` warm-up steps; the pipeline overhead is
 1 - pipeline rate / in-memory rate.
@@ -51,8 +51,8 @@ def run(precision: str, args: argparse.Namespace) -> dict[str, float]:
     import keras
     import tensorflow as tf
 
+    from leuko_keras.data.pipeline import make_dataset
     from leuko_keras.models import build_model, compile_model
-    from leuko_keras.pipeline import make_dataset
     from leuko_keras.training.precision import POLICIES
 
     keras.backend.clear_session()

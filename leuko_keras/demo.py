@@ -90,9 +90,9 @@ def run_demo(
     models: tuple[str, ...] = ("np-lite", "gp-lite"),
 ) -> DemoResult:
     """Run the whole demo into ``out`` (replacing an earlier demo there) and return where things are."""
+    from leuko_keras.data.imageio import write_image
     from leuko_keras.deploy import export_model
     from leuko_keras.evaluation import evaluate, render, write_figures, write_json, write_markdown
-    from leuko_keras.imageio import write_image
     from leuko_keras.predict import load_backend, predict_paths
     from leuko_keras.synth import write_dataset
     from leuko_keras.training import FitConfig, fit

@@ -75,7 +75,7 @@ def test_malformed_labelme_is_one_line_in_fit(labelme_sets, tmp_path: Path) -> N
 
 @pytest.fixture(scope="module")
 def packed(synth_dir: Path, tmp_path_factory) -> Path:
-    from leuko_keras.h5pack import pack
+    from leuko_keras.data.h5pack import pack
 
     return pack(synth_dir, tmp_path_factory.mktemp("pack") / "cells.h5", scales=(4,))
 
@@ -136,7 +136,7 @@ def test_output_paths_that_are_folders_or_under_files_fail_first(synth_dir: Path
 
 
 def test_disk_full_while_packing_is_one_line_and_leaves_nothing(synth_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    from leuko_keras import h5pack
+    from leuko_keras.data import h5pack
 
     monkeypatch.setattr(h5pack.shutil, "disk_usage", lambda path: SimpleNamespace(free=2**20, total=1, used=1))
     with pytest.raises(LeukoInputError, match="disk full"):
@@ -190,8 +190,8 @@ def test_the_user_sees_only_the_error_line_not_tensorflow_start_up(tmp_path: Pat
 
 def test_padding_to_a_size_memory_cannot_hold_is_one_line(monkeypatch) -> None:
     from leuko_keras import memory
-    from leuko_keras.dataset import make_example
-    from leuko_keras.pipeline import prepare_arrays
+    from leuko_keras.data.dataset import make_example
+    from leuko_keras.data.pipeline import prepare_arrays
 
     example = make_example("cell_7", np.zeros((40, 48)), np.zeros((40, 48), np.uint8), 4)
     assert prepare_arrays(example, 4, 64)[1].shape == (64, 64, 1)

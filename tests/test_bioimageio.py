@@ -144,8 +144,8 @@ def test_rdf_records_sizes_normalisation_metrics_and_training(package: tuple[Pat
 def test_luminance_variant_with_12_bits_is_valid_too(run_dir: Path, tmp_path: Path) -> None:
     from bioimageio.spec import InvalidDescr, load_description
 
+    from leuko_keras.data.normalize import parse_normalize
     from leuko_keras.deploy.bioimageio import export_bioimageio_run
-    from leuko_keras.normalize import parse_normalize
 
     out = tmp_path / "y12.zip"
     result = export_bioimageio_run(run_dir, out, normalize=parse_normalize("bits=12"), variant="y")

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
-from leuko_keras.h5pack import read_info, read_names
+from leuko_keras.data.h5pack import read_info, read_names
 
 RUNNER = CliRunner()
 
@@ -80,7 +80,7 @@ def test_pack_labelme_with_custom_labels(tmp_path, synth_dir):
 
     from PIL import Image
 
-    from leuko_keras.h5pack import load
+    from leuko_keras.data.h5pack import load
 
     data = tmp_path / "lm"
     data.mkdir()

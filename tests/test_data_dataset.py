@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from leuko_keras.color import rgb_to_y
-from leuko_keras.dataset import (
+from leuko_keras.data.dataset import (
     discover,
     load_example,
     read_split_file,
@@ -17,9 +17,9 @@ from leuko_keras.dataset import (
     split_samples,
     write_split_file,
 )
+from leuko_keras.data.split import block_split
 from leuko_keras.degrade import make_lr
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.split import block_split
 
 RNG = np.random.default_rng(11)
 GREY = np.array([0, 128, 255], np.uint8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from leuko_keras.epochs import epoch_dataset, steps_for
+from leuko_keras.data.epochs import epoch_dataset, steps_for
 
 
 def _arrays(sizes: list[int], scale: int = 2) -> list[tuple[np.ndarray, ...]]:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from leuko_keras.data.masks import DEFAULT_TOLERANCE, colorize, parse_mapping, read_labelme, read_mask, write_mask
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.masks import DEFAULT_TOLERANCE, colorize, parse_mapping, read_labelme, read_mask, write_mask
 
 LABELS = np.array([[0, 1, 2, 2], [1, 1, 0, 2]], dtype=np.uint8)
 

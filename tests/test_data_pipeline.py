@@ -7,12 +7,12 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from leuko_keras import h5pack  # noqa: E402
 from leuko_keras.color import rgb_to_y  # noqa: E402
-from leuko_keras.dataset import make_example  # noqa: E402
+from leuko_keras.data import h5pack  # noqa: E402
+from leuko_keras.data.dataset import make_example  # noqa: E402
+from leuko_keras.data.pipeline import load_examples, make_dataset, prepare_arrays  # noqa: E402
 from leuko_keras.degrade import bicubic_upscale, make_lr  # noqa: E402
 from leuko_keras.errors import LeukoInputError  # noqa: E402
-from leuko_keras.pipeline import load_examples, make_dataset, prepare_arrays  # noqa: E402
 
 SYNTH = {"synthetic_count": 10, "synthetic_size": 64}
 
@@ -188,7 +188,7 @@ def test_h5_pack_gives_the_same_data_as_the_folder(synth_dir, tmp_path):
 
 
 def test_source_fingerprint_tracks_the_data(tmp_path):
-    from leuko_keras.pipeline import source_fingerprint
+    from leuko_keras.data.pipeline import source_fingerprint
 
     assert source_fingerprint(None, 48, 256, 0) != source_fingerprint(None, 48, 256, 1)
     (tmp_path / "a.png").write_bytes(b"x")

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
-from leuko_keras.degradations import degradation_record, degrade_example
-from leuko_keras.pipeline import load_examples, make_dataset
+from leuko_keras.data.degradations import degradation_record, degrade_example
+from leuko_keras.data.pipeline import load_examples, make_dataset
 
 RUNNER = CliRunner()
 SYNTH = {"synthetic_count": 10, "synthetic_size": 64}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from leuko_keras.degradations import (
+from leuko_keras.data.degradations import (
     DEFAULT_RANGES,
     apply_degradation,
     degradation_record,
@@ -97,7 +97,7 @@ def test_smaller_na_blurs_more_in_the_lr_image():
 
 
 def test_user_psf_image(tmp_path):
-    from leuko_keras.imageio import write_image
+    from leuko_keras.data.imageio import write_image
 
     psf = np.zeros((5, 5))
     psf[2, 1:4] = 1.0  # a horizontal line: blurs along x only
@@ -225,7 +225,7 @@ def test_records_ranges_and_settings():
 
 
 def test_degrade_example_draws_per_image_and_keeps_hr():
-    from leuko_keras.dataset import make_example
+    from leuko_keras.data.dataset import make_example
 
     record = degradation_record("microscope", na=[0.25, 0.65])
     a = make_example("a", _cell(64, 1), np.zeros((64, 64), np.uint8), 4)

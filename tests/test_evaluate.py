@@ -179,7 +179,7 @@ class _Bumped:
 
 
 def test_figures_find_the_planted_disagreement(tmp_path: Path) -> None:
-    from leuko_keras.dataset import make_example
+    from leuko_keras.data.dataset import make_example
     from leuko_keras.evaluation import Evaluation, compare, score, write_figures
     from leuko_keras.evaluation.figures import disagreement_window
     from leuko_keras.predict.backends import BicubicBackend

@@ -151,7 +151,7 @@ def test_runner_outside_the_repo_without_tensorflow_matches_keras(
 ) -> None:
     from PIL import Image
 
-    from leuko_keras.imageio import read_image, write_image
+    from leuko_keras.data.imageio import read_image, write_image
 
     model, artifact = fp32_artifact
     source = np.asarray(Image.open(sorted(synth_dir.glob("cell_*[0-9].png"))[0]).convert("RGB"))

@@ -106,7 +106,7 @@ def _write_cells(folder, count, size, seed):
 
 
 def test_several_folders_each_split_alone_and_cropped_to_fit(tmp_path):
-    from leuko_keras.pipeline import load_examples, make_dataset, source_crop_size
+    from leuko_keras.data.pipeline import load_examples, make_dataset, source_crop_size
 
     big = _write_cells(tmp_path / "big", 10, 96, 1)
     small = _write_cells(tmp_path / "small", 10, 40, 2)
@@ -146,7 +146,7 @@ def test_fit_on_two_folders_with_the_lite_recipe_records_both_and_resumes(tmp_pa
 
 
 def test_a_folder_of_images_too_small_for_the_scale_is_one_line_naming_the_file(tmp_path):
-    from leuko_keras.pipeline import make_dataset
+    from leuko_keras.data.pipeline import make_dataset
 
     big = _write_cells(tmp_path / "big", 10, 64, 1)
     tiny = _write_cells(tmp_path / "tiny", 10, 32, 2)

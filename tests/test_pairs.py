@@ -11,8 +11,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
+from leuko_keras.data.pairs import discover_pairs, iter_pair_examples, read_scale
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.pairs import discover_pairs, iter_pair_examples, read_scale
 
 RUNNER = CliRunner()
 TINY = ["--model", "np-lite", "--setting", "filters=8", "--setting", "blocks=1", "--epochs", "1"]
@@ -26,7 +26,7 @@ def _save(path: Path, pixels: np.ndarray) -> None:
 
 def make_pairs(root: Path, count: int = 6, size: int = 64, scale: int = 2, masks: bool = True) -> Path:
     """A made-up paired set: synthetic cells as HR, their microscope-degraded images as the real LR."""
-    from leuko_keras.degradations import degrade
+    from leuko_keras.data.degradations import degrade
     from leuko_keras.synth import generate
 
     for i, cell in enumerate(generate(count, size=size, seed=5)):
@@ -57,7 +57,7 @@ def test_discover_and_read_the_scale(pairs_dir):
 
 
 def test_examples_are_the_files_as_read(pairs_dir):
-    from leuko_keras.imageio import luminance, read_image
+    from leuko_keras.data.imageio import luminance, read_image
 
     example = next(iter_pair_examples(pairs_dir, 2, ["c3"], need_mask=True))
     assert example.name == "c3"
@@ -68,7 +68,7 @@ def test_examples_are_the_files_as_read(pairs_dir):
 
 
 def test_pipeline_takes_a_pairs_folder_without_re_degrading(pairs_dir):
-    from leuko_keras.pipeline import load_examples, make_dataset
+    from leuko_keras.data.pipeline import load_examples, make_dataset
 
     examples = load_examples(pairs_dir, 2, split="all", need_mask=True)
     direct = list(iter_pair_examples(pairs_dir, 2))
@@ -81,7 +81,7 @@ def test_pipeline_takes_a_pairs_folder_without_re_degrading(pairs_dir):
     assert lr.shape == (2, 16, 16, 1) and targets["sr"].shape == (2, 32, 32, 1)
     with pytest.raises(LeukoInputError, match="not x4"):
         load_examples(pairs_dir, 4, split="all")
-    from leuko_keras.degradations import degradation_record
+    from leuko_keras.data.degradations import degradation_record
 
     with pytest.raises(LeukoInputError, match="not degraded again"):
         load_examples(pairs_dir, 2, split="all", degradation=degradation_record("microscope"))

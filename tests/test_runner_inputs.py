@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from leuko_keras import imageio
 from leuko_keras.atomic import clean_stale_temps
+from leuko_keras.data import imageio
+from leuko_keras.data.imageio import read_image
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import read_image
 from leuko_keras.runtime import run as runner
 from leuko_keras.runtime.run import expand_inputs, main, upscale
 from leuko_keras.runtime.tiling import Nearest
@@ -62,7 +62,7 @@ def _corpus(folder: Path) -> dict[str, Path]:
 
 
 def test_runner_reads_with_the_library_and_refuses_what_it_refuses(tmp_path: Path) -> None:
-    # One reader: the runner's images come from leuko_keras.imageio, so both accept and refuse the same files.
+    # One reader: the runner's images come from leuko_keras.data.imageio, so both accept and refuse the same files.
     assert runner.read_images is imageio.read_images
     out = tmp_path / "out"
     for name, path in _corpus(tmp_path).items():

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from leuko_keras.cli.common import user_errors
+from leuko_keras.data.masks import DEFAULT_TOLERANCE
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.masks import DEFAULT_TOLERANCE
 
 
 def _scales(text: str) -> tuple[int, ...]:
@@ -51,9 +51,9 @@ def pack(
     labelme_labels: str = typer.Option("", help="LabelMe label=class pairs, e.g. kern=2,plasma=1 (default names)."),
 ) -> None:
     """Pack a data folder into one HDF5 file: HR, LR per scale, maps, names, protocol."""
-    from leuko_keras.h5pack import pack as pack_folder
-    from leuko_keras.h5pack import read_info
-    from leuko_keras.masks import parse_mapping
+    from leuko_keras.data.h5pack import pack as pack_folder
+    from leuko_keras.data.h5pack import read_info
+    from leuko_keras.data.masks import parse_mapping
 
     written = pack_folder(
         data,

@@ -83,14 +83,14 @@ def evaluate(
         check_output_dir(figures, "--figures")
     record = None
     if pairs is not None:
+        from leuko_keras.data.pairs import read_scale
         from leuko_keras.errors import LeukoInputError
-        from leuko_keras.pairs import read_scale
 
         if data is not None or degradation or degradation_setting:
             raise LeukoInputError("--pairs holds its own LR images; drop --data and --degradation")
         data, scale = pairs, scale or [read_scale(pairs)]
     elif degradation or degradation_setting:
-        from leuko_keras.degradations import record_from_settings
+        from leuko_keras.data.degradations import record_from_settings
 
         record = record_from_settings(degradation or "bicubic", degradation_setting)
     ev = run_evaluation(
@@ -151,8 +151,8 @@ def predict(
     Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/ --format ome-tif --normalize bits=12
     """
     from leuko_keras.atomic import clean_stale_temps
+    from leuko_keras.data.normalize import from_config, parse_normalize
     from leuko_keras.errors import LeukoInputError
-    from leuko_keras.normalize import from_config, parse_normalize
     from leuko_keras.outputs import check_output_dir
     from leuko_keras.predict import load_backend, predict_paths
 

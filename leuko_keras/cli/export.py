@@ -53,9 +53,9 @@ def export(
     Example: leuko-keras export runs/gp_x4 --out exports/gp_x4 --tflite --quantize fp32,int8
     Example: leuko-keras export runs/gp_x4 --bioimageio gp_x4.bioimageio.zip
     """
+    from leuko_keras.data.normalize import parse_normalize
     from leuko_keras.deploy import export_model, parse_quantizations
     from leuko_keras.errors import LeukoInputError
-    from leuko_keras.normalize import parse_normalize
 
     rule = parse_normalize(normalize) if normalize is not None else None
     if out is None and bioimageio is None:

@@ -104,12 +104,12 @@ def fit(
     verbose = 0 if quiet else None
     folders = [str(path) for path in data or []]
     if pairs and scale is None and not resume:
-        from leuko_keras.pairs import read_scale
+        from leuko_keras.data.pairs import read_scale
 
         scale = read_scale(pairs)  # the pairs say their scale; --scale only to check it
     record = None
     if degradation or degradation_setting or degradation_range:
-        from leuko_keras.degradations import record_from_settings
+        from leuko_keras.data.degradations import record_from_settings
 
         record = record_from_settings(degradation or "bicubic", degradation_setting, degradation_range)
     given = {

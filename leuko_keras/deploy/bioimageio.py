@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.atomic import atomic_path
+from leuko_keras.data.normalize import Normalization
 from leuko_keras.deploy import bioimageio_rdf as rdf
 from leuko_keras.deploy.metadata import sha256_file
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.normalize import Normalization
 
 VARIANTS = ("rgb", "y")
 TEST_LR_SIDE = 64
@@ -180,10 +180,10 @@ def export_bioimageio(
     metrics), optional; ``normalize`` defaults to the run's recorded rule.
     """
     from leuko_keras import __version__
+    from leuko_keras.data.normalize import from_config
     from leuko_keras.deploy.savedmodel import check_ours, float32_model
     from leuko_keras.inference import hr_multiple
     from leuko_keras.models.registry import model_scale
-    from leuko_keras.normalize import from_config
 
     out = Path(out)
     if out.suffix.lower() != ".zip":
@@ -325,7 +325,7 @@ def _write_cover(tmp: Path, lr: np.ndarray, sr: np.ndarray, probs: np.ndarray | 
     # 2:1 as the model zoo recommends: the LR input (pixels enlarged) beside the SR output (map tinted in).
     from PIL import Image
 
-    from leuko_keras.masks import colorize
+    from leuko_keras.data.masks import colorize
 
     left = np.kron(lr, np.ones((scale, scale, 1)))
     right = sr

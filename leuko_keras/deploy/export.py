@@ -127,7 +127,7 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     options = {"seed": int(config.get("seed", training.get("seed", 0)))}
     if training.get("synthetic_count"):
         options["synthetic_count"] = int(training["synthetic_count"])
-    from leuko_keras.pairs import is_pairs_folder
+    from leuko_keras.data.pairs import is_pairs_folder
 
     if training.get("degradation") and not is_pairs_folder(data):
         # Calibration and parity images degraded as the training images were (microscope, phone).
@@ -229,12 +229,12 @@ def export_model(
             finally:
                 shutil.rmtree(fixed, ignore_errors=True)
             write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
-        from leuko_keras.normalize import from_config
+        from leuko_keras.data.normalize import from_config
 
         # The intensity rule the model expects (issue 11): given here, else the run's recorded one.
         rule = normalize if normalize is not None else from_config(config)
         extra = {"input_size": input_size, "training": facts.training, "normalize": rule.to_dict()}
-        # How the training LR images were made (leuko_keras.degradations); bicubic unless the run said otherwise.
+        # How the training LR images were made (leuko_keras.data.degradations); bicubic unless the run said otherwise.
         extra["degradation"] = facts.training.get("degradation") or {"kind": "bicubic"}
         full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)
         write_json_atomic(tmp / "metadata.json", full)

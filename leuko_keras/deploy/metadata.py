@@ -31,7 +31,7 @@ def class_table() -> list[dict[str, Any]]:
     """Class index, name and paper colour of the parsing map (background black, cytoplasm red, nucleus blue)."""
     import numpy as np
 
-    from leuko_keras.masks import colorize
+    from leuko_keras.data.masks import colorize
 
     colours = colorize(np.arange(len(CLASS_NAMES), dtype=np.uint8)[None, :])[0]
     return [

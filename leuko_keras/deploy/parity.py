@@ -71,7 +71,7 @@ def heldout_pairs(source: Any, scale: int, lr_size: int, limit: int = 8, **load_
 
     ``load_options`` (``seed``, ``synthetic_count``) go to ``pipeline.load_examples``.
     """
-    from leuko_keras.pipeline import load_examples
+    from leuko_keras.data.pipeline import load_examples
 
     for split in ("test", "val", "train"):
         examples = load_examples(source, scale, split=split, need_mask=False, **load_options)

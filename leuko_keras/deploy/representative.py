@@ -79,7 +79,7 @@ def _pad_to(image: np.ndarray, size: int) -> np.ndarray:
 
 def folder_luminance(folder: str | os.PathLike) -> list[np.ndarray]:
     """Luminance of every image in ``folder`` (taken as LR input), or LeukoInputError if there are none."""
-    from leuko_keras.imageio import IMAGE_SUFFIXES, luminance, read_image
+    from leuko_keras.data.imageio import IMAGE_SUFFIXES, luminance, read_image
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -97,7 +97,7 @@ def folder_luminance(folder: str | os.PathLike) -> list[np.ndarray]:
 
 def training_luminance(source: Any, scale: int, **load_options: Any) -> list[np.ndarray]:
     """LR luminance of the training split of ``source`` (folder, .h5, or None for the synthetic set)."""
-    from leuko_keras.pipeline import load_examples
+    from leuko_keras.data.pipeline import load_examples
 
     examples = load_examples(source, scale, split="train", need_mask=False, **load_options)
     return [np.asarray(example.lr_y, dtype=np.float32) for example in examples]

@@ -60,9 +60,9 @@ def load_eval_examples(
     """The split's examples at ``scale`` (maps loaded where they exist); ``data=None`` is the synthetic default.
 
     ``data`` may be a folder of real pairs (``lr/`` + ``hr/``), scored as they are; ``degradation`` (a
-    :mod:`leuko_keras.degradations` record) makes the LR images by that model instead of bicubic.
+    :mod:`leuko_keras.data.degradations` record) makes the LR images by that model instead of bicubic.
     """
-    from leuko_keras.pipeline import load_examples
+    from leuko_keras.data.pipeline import load_examples
 
     examples = load_examples(
         data, scale, split=split, need_mask=False, synthetic_count=synthetic_count, degradation=degradation
@@ -75,7 +75,7 @@ def load_eval_examples(
 def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | None = None) -> ModelResult:
     """Run ``backend`` on every example and average per-image PSNR/SSIM (and Dice if maps exist).
 
-    >>> from leuko_keras.dataset import make_example
+    >>> from leuko_keras.data.dataset import make_example
     >>> ex = make_example("flat", np.full((64, 64), 0.5), None, 4)
     >>> result = score(BicubicBackend(4), [ex], 4)
     >>> result.n_images, result.psnr > 50
@@ -150,8 +150,8 @@ def open_backends(models: Sequence[str], scales: Sequence[int] | None) -> dict[i
 
 def _lr_source(data: Any, degradation: dict[str, Any] | None) -> str | None:
     """What the LR images are when they are not the paper's bicubic (stated under the table)."""
-    from leuko_keras.degradations import describe
-    from leuko_keras.pairs import is_pairs_folder
+    from leuko_keras.data.degradations import describe
+    from leuko_keras.data.pairs import is_pairs_folder
 
     if is_pairs_folder(data):
         return f"real LR images ({data}/lr) scored against their HR ({data}/hr), not re-degraded"

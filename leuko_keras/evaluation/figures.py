@@ -23,8 +23,8 @@ import numpy as np
 
 from leuko_keras.atomic import atomic_path
 from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.data.masks import colorize
 from leuko_keras.imresize import imresize
-from leuko_keras.masks import colorize
 from leuko_keras.metrics import psnr
 from leuko_keras.runtime.tiling import super_resolve_tiled
 

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from leuko_keras.data.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
+from leuko_keras.data.normalize import Normalization
+from leuko_keras.data.tiff import TIFF_SUFFIXES, tiff_stem
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
-from leuko_keras.normalize import Normalization
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
 from leuko_keras.predict.outputs import open_rows, output_format, output_path
 from leuko_keras.predict.progress import Progress
@@ -33,7 +34,6 @@ from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
 from leuko_keras.runtime.imresize import imresize
 from leuko_keras.runtime.maps import colorize, overlay
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
-from leuko_keras.tiff import TIFF_SUFFIXES, tiff_stem
 
 # Our own outputs (and the synthetic set's masks) are not inputs.
 SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask", "_labels")
@@ -100,7 +100,7 @@ def predict_file(
     """Super-resolve every image (page) of one file into ``out_dir``; return the files written.
 
     ``fmt``: ``png``, ``tif`` or ``ome-tif`` (default: the input's family); ``normalize``: see
-    :mod:`leuko_keras.normalize`; ``on_tile(image_name, done, total)`` reports tiles.
+    :mod:`leuko_keras.data.normalize`; ``on_tile(image_name, done, total)`` reports tiles.
     """
     path, out_dir = Path(path), Path(out_dir)
     fmt = output_format(path, fmt)

@@ -36,7 +36,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def to_integers(pixels01: np.ndarray, bit_depth: int) -> np.ndarray:
-    """Floats in [0, 1] to uint8/uint16 the way :func:`leuko_keras.imageio.write_image` rounds.
+    """Floats in [0, 1] to uint8/uint16 the way :func:`leuko_keras.data.imageio.write_image` rounds.
 
     >>> to_integers(np.array([0.5, 1.2]), 8).tolist()
     [128, 255]

@@ -34,7 +34,7 @@ class FitConfig:
     scale: int = 4
     data: str | list[str] | None = None  # one folder, or several trained on together (each split on its own)
     h5: str | None = None
-    pairs: str | None = None  # a folder of real lr/ + hr/ pairs (leuko_keras.pairs), not re-degraded
+    pairs: str | None = None  # a folder of real lr/ + hr/ pairs (leuko_keras.data.pairs), not re-degraded
     epochs: int = 100
     steps_per_epoch: int | None = None
     validation_steps: int | None = None
@@ -61,7 +61,7 @@ class FitConfig:
     verbose: int = 1
     deterministic: bool = True
     summary: bool = True  # the closing validation table (callers that evaluate on their own can skip it)
-    degradation: dict[str, Any] | None = None  # a leuko_keras.degradations record; None = bicubic (the paper's)
+    degradation: dict[str, Any] | None = None  # a leuko_keras.data.degradations record; None = bicubic (the paper's)
     init: str | None = None  # start from these weights (run folder, .keras file or pretrained name)
 
     @classmethod
@@ -127,13 +127,13 @@ class FitConfig:
         if self.pairs and (self.data or self.h5):
             raise LeukoInputError("--pairs and --data/--h5 both given; pass one of them")
         if self.degradation:
-            from leuko_keras.degradations import degradation_record
+            from leuko_keras.data.degradations import degradation_record
 
             record = degradation_record(**self.degradation)
             if self.pairs and record["kind"] != "bicubic":
                 raise LeukoInputError(f"--pairs {self.pairs}: real pairs are not degraded again; drop --degradation")
         if self.pairs:
-            from leuko_keras.pairs import read_scale
+            from leuko_keras.data.pairs import read_scale
 
             found = read_scale(self.pairs)
             if found != self.scale:

@@ -85,7 +85,7 @@ def _compile(model: Any, config: FitConfig) -> Any:
 
 
 def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1) -> Any:
-    from leuko_keras.pipeline import make_dataset
+    from leuko_keras.data.pipeline import make_dataset
     from leuko_keras.training.resume import resumed_epoch
 
     training = split == "train"
@@ -121,7 +121,7 @@ def _size_step(model: Any) -> int:
 
 
 def _examples(config: FitConfig, split: str) -> list:
-    from leuko_keras.pipeline import load_examples
+    from leuko_keras.data.pipeline import load_examples
 
     return load_examples(
         config.source,
@@ -188,7 +188,7 @@ def _versions() -> dict[str, str]:
 
 def _fingerprint(config: FitConfig) -> str:
     try:
-        from leuko_keras.pipeline import source_fingerprint
+        from leuko_keras.data.pipeline import source_fingerprint
     except ImportError:  # pragma: no cover - data layer absent
         return str(config.source)
     return source_fingerprint(config.source, config.synthetic_count, seed=config.seed)

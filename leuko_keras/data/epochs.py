@@ -53,13 +53,13 @@ def epoch_dataset(
 ):
     """An endless, batched ``tf.data.Dataset`` of the training stream from ``first_epoch`` on.
 
-    ``arrays`` are :func:`leuko_keras.pipeline.prepare_arrays` tuples; ``crop_size`` draws a random
+    ``arrays`` are :func:`leuko_keras.data.pipeline.prepare_arrays` tuples; ``crop_size`` draws a random
     window of that size (``factor`` = input pixels per HR pixel step, the scale for LR input). The
     returned dataset carries ``steps_per_epoch`` as an attribute for ``model.fit``.
     """
     import tensorflow as tf
 
-    from leuko_keras.pipeline import _augment, _random_crop, _to_targets
+    from leuko_keras.data.pipeline import _augment, _random_crop, _to_targets
 
     count = len(arrays)
     steps = steps_for(count, batch_size, steps_per_epoch)

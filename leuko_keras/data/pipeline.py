@@ -16,10 +16,10 @@ same dihedral transform on LR, HR and map), one-hot encodes, batches and
 prefetches.
 
 ``source`` is ``None`` (the embedded synthetic set, generated in memory and
-deterministic by ``seed``), a data folder (see :mod:`leuko_keras.dataset`),
+deterministic by ``seed``), a data folder (see :mod:`leuko_keras.data.dataset`),
 a ``.h5`` file made by ``leuko-keras pack``, or a folder of real pairs
-(``lr/`` + ``hr/``, see :mod:`leuko_keras.pairs`; not re-degraded).
-``degradation`` (a record of :mod:`leuko_keras.degradations`) makes the LR
+(``lr/`` + ``hr/``, see :mod:`leuko_keras.data.pairs`; not re-degraded).
+``degradation`` (a record of :mod:`leuko_keras.data.degradations`) makes the LR
 images by that model instead of bicubic, once per image when it is read.
 
 >>> ds = make_dataset(None, scale=4, batch_size=2, size=64, synthetic_count=6, synthetic_size=64)  # doctest: +SKIP
@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.dataset import Example, discover, load_example, make_example, require_masks, split_samples
+from leuko_keras.data.dataset import Example, discover, load_example, make_example, require_masks, split_samples
+from leuko_keras.data.masks import NUM_CLASSES
+from leuko_keras.data.pairs import is_pairs_folder
+from leuko_keras.data.split import block_split
 from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.masks import NUM_CLASSES
-from leuko_keras.pairs import is_pairs_folder
-from leuko_keras.split import block_split
 
 INPUT_KINDS = ("lr", "bicubic")
 _SYNTH_CACHE: dict[tuple[int, int, int], list[Any]] = {}
@@ -78,7 +78,7 @@ def load_examples(
     degradation: dict[str, Any] | None = None,
     **discover_options: Any,
 ) -> list[Any]:
-    """Prepared :class:`~leuko_keras.dataset.Example` list of one split (``"all"`` for every sample).
+    """Prepared :class:`~leuko_keras.data.dataset.Example` list of one split (``"all"`` for every sample).
 
     >>> examples = load_examples(None, scale=4, split="all", synthetic_count=3, synthetic_size=64)  # doctest: +SKIP
     >>> [e.name for e in examples]  # doctest: +SKIP
@@ -118,7 +118,7 @@ def iter_examples(
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
     if degradation and degradation.get("kind", "bicubic") != "bicubic":
-        from leuko_keras.degradations import degrade_examples
+        from leuko_keras.data.degradations import degrade_examples
 
         options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
         plain = iter_examples(source, scale, split, *options, None, **discover_options)
@@ -147,12 +147,12 @@ def iter_examples(
             yield make_example(name, names[name].rgb.astype(np.float64) / 255.0, names[name].labels, scale)
         return
     if is_pairs_folder(source):
-        from leuko_keras import pairs
+        from leuko_keras.data import pairs
 
         yield from pairs.iter_pair_examples(source, scale, pick(pairs.pair_names(source)), need_mask)
         return
     if _is_h5(source):
-        from leuko_keras import h5pack
+        from leuko_keras.data import h5pack
 
         chosen = pick(h5pack.read_names(source))
         yield from h5pack.iter_examples(source, scale, names=chosen, need_mask=need_mask)
@@ -189,7 +189,7 @@ def make_dataset(
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
 
-    With ``first_epoch`` (training) it is the endless stream of :mod:`leuko_keras.epochs` from that epoch
+    With ``first_epoch`` (training) it is the endless stream of :mod:`leuko_keras.data.epochs` from that epoch
     on, its order, crops and flips a function of (seed, epoch) so a resumed run sees what an unbroken one
     would; ``steps_per_epoch`` batches per epoch (default one pass), also set on the dataset.
 
@@ -252,7 +252,7 @@ def _one_source(
     if first_epoch is not None:
         if len(shapes) > 1 and batch_size != 1 and not crop_randomly:
             raise LeukoInputError("images differ in size: pass a training size (e.g. 224) or batch size 1")
-        from leuko_keras.epochs import epoch_dataset
+        from leuko_keras.data.epochs import epoch_dataset
 
         return epoch_dataset(
             arrays, first_epoch, steps_per_epoch, batch_size, seed, scale, shuffle=shuffle,

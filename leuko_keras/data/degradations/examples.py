@@ -5,7 +5,7 @@ parameter range gives every image its own draw. The generator of an image is see
 seed and the image's name (CRC-32, stable across processes, unlike ``hash``), so a resumed run and
 the validation split see the same LR images, whatever order the images come in.
 
->>> from leuko_keras.dataset import make_example
+>>> from leuko_keras.data.dataset import make_example
 >>> ex = make_example("cell", np.full((64, 64, 3), 0.5), None, 4)
 >>> degrade_example(ex, 4, degradation_record("microscope"), seed=0).lr_y.shape
 (16, 16)
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.degradations.core import apply_degradation, degradation_record, with_default_ranges
+from leuko_keras.data.degradations.core import apply_degradation, degradation_record, with_default_ranges
+from leuko_keras.data.imageio import luminance
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import luminance
 
 
 def example_rng(seed: int, name: str) -> np.random.Generator:
@@ -59,7 +59,7 @@ def degrade_examples(
     ``source`` is where the examples come from, only to refuse a folder of real LR/HR pairs: its LR
     images are the measurement, and degrading their HR again would silently replace them.
     """
-    from leuko_keras.pairs import is_pairs_folder
+    from leuko_keras.data.pairs import is_pairs_folder
 
     sources = source if isinstance(source, list | tuple) else [source]
     for folder in sources:

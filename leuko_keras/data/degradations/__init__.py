@@ -9,7 +9,7 @@ package's ``Example`` objects and for the ``KEY=VALUE`` settings of the command 
 (8, 8, 3)
 """
 
-from leuko_keras.degradations.core import (
+from leuko_keras.data.degradations.core import (
     DEFAULT_RANGES,
     DEFAULTS,
     KINDS,
@@ -21,7 +21,7 @@ from leuko_keras.degradations.core import (
     psf_for,
     with_default_ranges,
 )
-from leuko_keras.degradations.examples import (
+from leuko_keras.data.degradations.examples import (
     degrade_example,
     degrade_examples,
     example_rng,

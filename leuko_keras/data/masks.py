@@ -29,8 +29,8 @@ import numpy as np
 from PIL import Image
 
 from leuko_keras.atomic import atomic_path
+from leuko_keras.data.imageio import read_image
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import read_image
 
 # PAPER_COLOURS and colorize are part of this module's API (users and tests import them from here).
 from leuko_keras.runtime.maps import NUM_CLASSES, PAPER_COLOURS, colorize  # noqa: F401
@@ -158,9 +158,9 @@ def read_labelme(
     ``labels`` maps LabelMe label names (case-insensitive) to classes; by
     default ``cytoplasm``/``cell`` -> 1 and ``nucleus`` -> 2. Shapes are drawn
     in class order so a nucleus always lies over its cytoplasm. Implemented in
-    :mod:`leuko_keras.labelme`.
+    :mod:`leuko_keras.data.labelme`.
     """
-    from leuko_keras.labelme import rasterise
+    from leuko_keras.data.labelme import rasterise
 
     return rasterise(path, image_shape, labels)
 

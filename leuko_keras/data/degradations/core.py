@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.degradations import optics, sensor
+from leuko_keras.data.degradations import optics, sensor
 from leuko_keras.degrade import make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
 

@@ -8,7 +8,7 @@ same ``s`` for every pair and ``s`` in 2, 3, 4, 8. A pair that breaks this (misa
 differently: not an exact multiple), an LR image without an HR image or the reverse, is refused with
 one line naming the file.
 
-The examples are the package's :class:`~leuko_keras.dataset.Example`: ``lr_y`` is the luminance of the
+The examples are the package's :class:`~leuko_keras.data.dataset.Example`: ``lr_y`` is the luminance of the
 real LR image as read, ``hr_y`` that of the HR image, so everything downstream (training crops,
 ``evaluate``'s scores against bicubic upscaling of the same LR) works unchanged.
 
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from leuko_keras.dataset import Example, Sample, load_labels
+from leuko_keras.data.dataset import Example, Sample, load_labels
+from leuko_keras.data.imageio import IMAGE_SUFFIXES, luminance, read_image
 from leuko_keras.degrade import MIN_LR_SIDE, SUPPORTED_SCALES
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import IMAGE_SUFFIXES, luminance, read_image
 
 LR_DIR, HR_DIR, MASK_DIR = "lr", "hr", "masks"
 

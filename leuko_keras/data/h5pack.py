@@ -11,8 +11,8 @@ Layout (h5py)::
         labels          uint8 (H, W) in {0, 1, 2} (absent if the image has no map)
         lr_x4           LR of modcrop(hr, 4), quantised, same dtype as hr (exact integers)
 
-Reading rebuilds exactly the :class:`~leuko_keras.dataset.Example` that
-:func:`leuko_keras.dataset.load_example` would give for the folder (the LR is
+Reading rebuilds exactly the :class:`~leuko_keras.data.dataset.Example` that
+:func:`leuko_keras.data.dataset.load_example` would give for the folder (the LR is
 stored as the quantised integers MATLAB would produce), without re-running
 the bicubic degradation.
 
@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.atomic import atomic_path, disk_full_error
-from leuko_keras.dataset import Example, discover, load_labels, require_masks
+from leuko_keras.data.dataset import Example, discover, load_labels, require_masks
+from leuko_keras.data.imageio import luminance, read_image
 from leuko_keras.degrade import SUPPORTED_SCALES, check_size, make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imageio import luminance, read_image
 from leuko_keras.metrics import PROTOCOL
 from leuko_keras.outputs import check_output_file
 
