@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scale", type=int, default=4)
     p.add_argument("--minutes", type=float, default=12.0, help="Training minutes (fit --time-budget)")
     p.add_argument("--steps-per-epoch", type=int, default=50)
+    p.add_argument("--epochs", type=int, default=100000, help="Epoch cap: with a small cap, equal steps not minutes")
     p.add_argument("--compare", action="append", default=[], help="LABEL=RUN_DIR scored beside the oracle")
     p.add_argument("--split", default="test")
     p.add_argument("--out", default="runs/oracle")
@@ -77,7 +78,7 @@ def train(args: argparse.Namespace) -> Path:
         out=args.out,
         scale=args.scale,
         data=args.data if len(args.data) > 1 else args.data[0],
-        epochs=100000,
+        epochs=args.epochs,
         steps_per_epoch=args.steps_per_epoch,
         time_budget_minutes=args.minutes,
         seed=args.seed,
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     oracle = keras.models.load_model(out / "best.keras", compile=False)
     others = [(spec.partition("=")[0], load_backend(spec.partition("=")[2])) for spec in args.compare]
     report: dict[str, Any] = {"args": vars(args), "folders": {}}
-    lines = [f"x{args.scale}, split {args.split!r}, oracle trained {args.minutes:g} min", ""]
+    lines = [f"x{args.scale}, split {args.split!r}, oracle trained {args.minutes:g} min / {args.epochs} epochs", ""]
     for folder in args.data:
         examples = load_eval_examples(folder, args.scale, args.split)
         bicubic = score(BicubicBackend(args.scale), examples, args.scale)

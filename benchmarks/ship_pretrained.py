@@ -69,7 +69,25 @@ def training_facts(run: Path) -> dict[str, Any]:
         "model_settings": settings.get("model_settings") or {},
         "data": settings.get("data"),
         "time_budget_minutes": settings.get("time_budget_minutes"),
+        "init": settings.get("init"),  # fine-tuned from these weights (fit --init), if any
     }
+
+
+def base_training(init: str | None) -> dict[str, Any] | None:
+    """The training of the weights a fine-tuned run started from (a shipped card, or that run's own files)."""
+    if not init:
+        return None
+    card = HERE.parent / "leuko_keras" / "weights" / init / "card.json"
+    if card.is_file():
+        earlier = json.loads(card.read_text(encoding="utf-8"))
+        facts = dict(earlier["training"])
+        facts["base"] = earlier["training"].get("base")
+        facts["from"] = f"{init} as shipped in leuko-keras {earlier.get('leuko_keras', '?')}"
+        return facts
+    run = Path(init)
+    if (run / "history.csv").is_file():
+        return {**training_facts(run), "from": str(run)}
+    return {"from": str(init)}
 
 
 def score(run: Path, folders: list[str], scale: int) -> dict[str, Any]:
@@ -112,6 +130,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Trained on: {card['data']}",
         f"- Training: {t['steps']} steps ({t['epochs']} epochs, best epoch {t['best_epoch']} on validation PSNR), "
         f"{t['minutes']} min, precision {t['precision']}, recipe {json.dumps(t['recipe'])}.",
+        *_fine_tuning_lines(t),
         f"- Machine: {card['machine']}.",
         "",
         "Held-out test splits (never seen in training or model selection); PSNR/SSIM on Y, protocol below; "
@@ -132,6 +151,17 @@ def card_markdown(card: dict[str, Any]) -> str:
         )
     lines += ["", card["protocol"], "", f"Data credit: {card['data_credit']}", ""]
     return "\n".join(lines)
+
+
+def _fine_tuning_lines(t: dict[str, Any]) -> list[str]:
+    base = t.get("base")
+    if not base:
+        return []
+    steps, minutes = t["steps"] + base.get("steps", 0), t["minutes"] + base.get("minutes", 0.0)
+    return [
+        f"- Fine-tuned (`fit --init`) from {base['from']} ({base.get('steps', '?')} steps, "
+        f"{base.get('minutes', '?')} min): {steps} steps and {minutes:.1f} min of training in all."
+    ]
 
 
 DATA_CREDIT = (
@@ -159,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model, config = load_model_any(args.run, compile=False)
     facts = training_facts(args.run)
+    facts["base"] = base_training(facts["init"])  # read before the folder of that name is replaced
     info = model_info(config["model"])
     card = {
         "name": args.name,

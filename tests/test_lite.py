@@ -161,5 +161,11 @@ def test_map_learned_at_lr_still_comes_out_at_hr_and_an_unknown_place_is_refused
     np.testing.assert_allclose(out["mask"].sum(axis=-1), 1.0, atol=1e-5)
     # One logit per LR pixel: 3 output channels in the map conv, not 3 * 16.
     assert model.get_layer("liteprior_map_conv").filters == 3
+    # Training traces the step on crops of unknown size: the head must not need static sizes.
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((None, None, None, 1), tf.float32)
+    traced = tf.function(lambda lr: model(lr)["mask"], input_signature=[spec])
+    assert tuple(traced(np.zeros((2, 8, 8, 1), np.float32)).shape) == (2, 32, 32, 3)
     with pytest.raises(LeukoInputError, match="map_at='mid'"):
         leuko_keras.build_model("gp-lite", scale=4, map_at="mid")

@@ -91,13 +91,12 @@ def map_head(features: Any, scale: int, classes: int = 3, at: str = "hr") -> Any
     """HR parsing map from LR features (float32 softmax).
 
     ``at="hr"``: conv to classes*s^2 and depth_to_space(s), so every HR pixel has its own logits;
-    ``at="lr"``: one logit per LR pixel, bilinearly upsampled (the map is learned at LR resolution).
+    ``at="lr"``: one logit per LR pixel, repeated over its s x s block (the map is learned at LR resolution;
+    nearest, because Keras' bilinear resize needs static sizes inside a traced train step).
     """
     if at == "lr":
         logits = keras.layers.Conv2D(classes, 3, padding="same", name=f"{LITE_PREFIX}map_conv")(features)
-        logits = keras.layers.UpSampling2D(
-            scale, interpolation="bilinear", name=f"{LITE_PREFIX}map_up", dtype="float32"
-        )(logits)
+        logits = keras.layers.UpSampling2D(scale, name=f"{LITE_PREFIX}map_up", dtype="float32")(logits)
     else:
         logits = keras.layers.Conv2D(classes * scale * scale, 3, padding="same", name=f"{LITE_PREFIX}map_conv")(
             features
