@@ -9,7 +9,7 @@ that fails its parity gate is left out (kept with ``force=True``) and named
 in ``ExportResult.failed``; the CLI then exits non-zero.
 
 >>> result = export_model("runs/gp_x4", "exports/gp_x4", quantizations=["fp32", "int8"])  # doctest: +SKIP
->>> result.failed
+>>> result.failed  # doctest: +SKIP
 {}
 """
 
