@@ -60,10 +60,10 @@ def main() -> None:
     args = parser.parse_args()
     script = shutil.which("leuko-keras")
     base = [script] if script else [sys.executable, "-m", "leuko_keras"]
-    rows = [(f"leuko-keras {flag}", base + [flag]) for flag in ("--help", "--version")]
+    rows = [(f"leuko-keras {flag}", [*base, flag]) for flag in ("--help", "--version")]
     if args.stub:
         stub = [sys.executable, "-c", STUB, str(PACKAGE)]
-        rows += [(f"stub {flag}", stub + [flag]) for flag in ("--help", "--version")]
+        rows += [(f"stub {flag}", [*stub, flag]) for flag in ("--help", "--version")]
     for label, command in rows:
         print(f"{label:<24} {median_seconds(command, args.runs):6.2f} s (median of {args.runs})", flush=True)
 
