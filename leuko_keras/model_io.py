@@ -1,4 +1,6 @@
-"""Load a model from a ``.keras`` file or a training run folder.
+"""Load a model from a ``.keras`` file, a training run folder or a pretrained name, with its run record.
+
+The record (:mod:`leuko_keras.runrecord`) is read first; the model then, and its scale checked against it.
 
 >>> load_model_any("/nonexistent/run")  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
@@ -7,18 +9,17 @@ leuko_keras.errors.LeukoInputError: /nonexistent/run: ...
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import keras
 
 import leuko_keras.models  # noqa: F401  (registers the custom objects a .keras file may name)
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.models.registry import model_scale
+from leuko_keras.runrecord import BEST, CONFIG, FIX, RunRecord, read_run
 
-BEST = "best.keras"
-CONFIG = "config.json"
+__all__ = ["BEST", "CONFIG", "load_model_any", "load_run"]
 
 
 def load_model_any(path: str | os.PathLike, compile: bool = True) -> tuple[keras.Model, dict[str, Any] | None]:
@@ -27,50 +28,30 @@ def load_model_any(path: str | os.PathLike, compile: bool = True) -> tuple[keras
 
     >>> model, config = load_model_any("runs/gp_x4")  # doctest: +SKIP
     """
-    from leuko_keras.presets import resolve_model_path
+    model, record = load_run(path, compile=compile)
+    return model, record.config if record.root is not None else None
 
-    path = resolve_model_path(path)
-    config: dict[str, Any] | None = None
-    if path.is_dir():
-        model_file = path / BEST
-        if not model_file.is_file():
-            raise LeukoInputError(f"{path}: run folder has no {BEST}; train first or pass a .keras file")
-        config_file = path / CONFIG
-        if config_file.is_file():
-            try:
-                config = json.loads(config_file.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise LeukoInputError(f"{config_file}: not valid JSON ({error.msg}); fix or delete it") from error
-    elif path.is_file() and path.suffix == ".keras":
-        model_file = path
-    elif path.exists():
-        raise LeukoInputError(f"{path}: not a .keras model file; pass a .keras file or a run folder holding {BEST}")
-    else:
-        raise LeukoInputError(f"{path}: no such file or folder; pass a .keras file or a run folder holding {BEST}")
+
+def load_run(spec: str | os.PathLike, compile: bool = True) -> tuple[keras.Model, RunRecord]:
+    """Return ``(model, record)``: the Keras model and its :class:`~leuko_keras.runrecord.RunRecord`.
+
+    >>> model, record = load_run("gp-lite-x4", compile=False)
+    >>> record.display_name, record.scale == model_scale(model)
+    ('GP-lite (pretrained)', True)
+    """
+    record = read_run(spec)
+    model_file = record.model_file
     try:
         model = keras.models.load_model(model_file, compile=compile)
     except (ValueError, OSError, KeyError, TypeError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LeukoInputError(f"{model_file}: cannot load this Keras model ({first}); re-save or retrain it") from error
-    if config is not None:
-        _check_config(config, path / CONFIG, model)
-    return model, config
-
-
-def _check_config(config: Any, config_file: Path, model: keras.Model) -> None:
-    # Export, predict and evaluate read keys of it; a hand-edited file must fail here in one line.
-    from leuko_keras.models.registry import model_scale
-
-    fix = "restore it from the run (or delete it to use best.keras alone)"
-    if not isinstance(config, dict):
-        raise LeukoInputError(f"{config_file}: not a run configuration (a JSON object is expected); {fix}")
-    for key, kind in (("settings", dict), ("model", str)):
-        if key in config and not isinstance(config[key], kind):
-            raise LeukoInputError(f"{config_file}: {key!r} is {config[key]!r}, not a {kind.__name__}; {fix}")
-    scale = config.get("scale")
-    if scale is not None:
+    if record.scale is not None:
+        # Export, predict and evaluate trust the recorded scale; a hand-edited file must fail here in one line.
         actual = model_scale(model)
-        if isinstance(scale, bool) or not isinstance(scale, int) or (actual is not None and scale != actual):
+        if actual is not None and record.scale != actual:
             raise LeukoInputError(
-                f"{config_file}: scale {scale!r} disagrees with the model in best.keras (x{actual}); {fix}"
+                f"{record.config_file}: scale {record.scale!r} disagrees with the model in best.keras (x{actual}); "
+                f"{FIX}"
             )
+    return model, record

@@ -14,8 +14,11 @@ from typing import Annotated
 import typer
 
 from leuko_keras.cli.common import user_errors
-from leuko_keras.data.masks import DEFAULT_TOLERANCE
 from leuko_keras.errors import LeukoInputError
+
+# leuko_keras.data.masks.DEFAULT_TOLERANCE, written out so that --help need not import NumPy and Pillow
+# (tests/test_cli_quiet.py keeps the two equal).
+MASK_TOLERANCE = 50
 
 
 def _scales(text: str) -> tuple[int, ...]:
@@ -40,15 +43,19 @@ def _labelme_labels(text: str) -> dict[str, int] | None:
 def pack(
     data: Annotated[Path, typer.Argument(help="Data folder (images with or without parsing maps).")],
     out: Annotated[Path, typer.Argument(help="Output .h5 file (written atomically).")],
-    scales: str = typer.Option("2,3,4,8", help="Scales to precompute LR images for, comma separated."),
-    layout: str = typer.Option("auto", help="auto, images_masks, suffix, stem, labelme or none."),
-    mask_mapping: str = typer.Option("auto", help="grey (0/128/255), paper (black/red/blue), auto or V=C pairs."),
-    mask_tolerance: float = typer.Option(
-        DEFAULT_TOLERANCE, help="Snap mask values this close (grey levels) to a class value."
-    ),
-    mask_suffix: str = typer.Option("_mask", help="Suffix of NAME_mask.png parsing maps."),
-    need_masks: bool = typer.Option(False, help="Refuse images without a parsing map."),
-    labelme_labels: str = typer.Option("", help="LabelMe label=class pairs, e.g. kern=2,plasma=1 (default names)."),
+    scales: Annotated[str, typer.Option(help="Scales to precompute LR images for, comma separated.")] = "2,3,4,8",
+    layout: Annotated[str, typer.Option(help="auto, images_masks, suffix, stem, labelme or none.")] = "auto",
+    mask_mapping: Annotated[
+        str, typer.Option(help="grey (0/128/255), paper (black/red/blue), auto or V=C pairs.")
+    ] = "auto",
+    mask_tolerance: Annotated[
+        float, typer.Option(help="Snap mask values this close (grey levels) to a class value.")
+    ] = MASK_TOLERANCE,
+    mask_suffix: Annotated[str, typer.Option(help="Suffix of NAME_mask.png parsing maps.")] = "_mask",
+    need_masks: Annotated[bool, typer.Option(help="Refuse images without a parsing map.")] = False,
+    labelme_labels: Annotated[
+        str, typer.Option(help="LabelMe label=class pairs, e.g. kern=2,plasma=1 (default names).")
+    ] = "",
 ) -> None:
     """Pack a data folder into one HDF5 file: HR, LR per scale, maps, names, protocol."""
     from leuko_keras.data.h5pack import pack as pack_folder
@@ -72,9 +79,9 @@ def pack(
 
 def synth(
     out: Annotated[Path, typer.Argument(help="Output folder (new or empty).")],
-    count: int = typer.Option(48, help="Number of cells."),
-    size: int = typer.Option(256, help="Side of each square crop in pixels."),
-    seed: int = typer.Option(0, help="Random seed (same seed, same cells)."),
+    count: Annotated[int, typer.Option(help="Number of cells.")] = 48,
+    size: Annotated[int, typer.Option(help="Side of each square crop in pixels.")] = 256,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same cells).")] = 0,
 ) -> None:
     """Draw synthetic leukocytes with exact parsing maps (cell_NNNN.png + cell_NNNN_mask.png)."""
     from leuko_keras.synth import write_dataset

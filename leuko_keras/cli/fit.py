@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -36,68 +36,134 @@ def _settings(pairs: list[str] | None) -> dict[str, Any]:
     return settings
 
 
+def _run_folder(run_dir: Path | None, out: Path | None) -> Path:
+    # The folder may come as --out or as the one argument (`fit --resume runs/gp_x4`, as the README writes it).
+    if run_dir is not None and out is not None and run_dir != out:
+        raise LeukoInputError(f"run folder given twice ({run_dir} and --out {out}); pass one of them")
+    folder = run_dir or out
+    if folder is None:
+        raise LeukoInputError("fit: no run folder; give --out RUN_DIR (or fit --resume RUN_DIR to continue a run)")
+    return folder
+
+
 @user_errors
 def fit(
-    out: Path = typer.Option(..., "--out", help="Run folder (created; see --resume / --overwrite)."),  # noqa: B008 - typer idiom
-    data: list[Path] | None = typer.Option(  # noqa: B008 - typer idiom
-        None, "--data", help="Data folder (repeat to train on several, each split on its own); default: synthetic."
-    ),
-    h5: Path | None = typer.Option(None, "--h5", help="Packed .h5 file (leuko-keras pack) instead of --data."),  # noqa: B008 - typer idiom
-    pairs: Path | None = typer.Option(  # noqa: B008 - typer idiom
-        None, "--pairs", help="Folder of real pairs, lr/ + hr/ with matching names (scale read from the sizes)."
-    ),
-    degradation: str | None = typer.Option(
-        None, "--degradation", help="How LR images are made from HR: bicubic (default, the paper's), microscope, phone."
-    ),
-    degradation_setting: list[str] | None = typer.Option(  # noqa: B008 - typer idiom
-        None, "--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per image), e.g. na=0.25:0.6."
-    ),
-    degradation_range: bool = typer.Option(
-        False, "--degradation-range", help="Draw every unset degradation parameter per image from its default range."
-    ),
-    model: str | None = typer.Option(
-        None, "--model", help="Registered model name (leuko-keras models) (default gp); lite models bring their recipe."
-    ),
-    scale: int | None = typer.Option(None, "--scale", help="Upscaling factor 2, 3, 4 or 8 (default 4)."),
-    init: str | None = typer.Option(
-        None,
-        "--init",
-        help="Start from these weights (run folder, .keras file or pretrained name such as gp-lite-x4) to "
-        "fine-tune; --model, --scale and --setting default to its own.",
-    ),
-    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default 100)."),
-    steps_per_epoch: int | None = typer.Option(None, "--steps-per-epoch", help="Batches per epoch (default one pass)."),
-    size: int | None = typer.Option(None, "--size", help="Training HR size in pixels (default 224)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Global batch, split over replicas (default 8)."),
-    lr: float | None = typer.Option(None, "--lr", help="Adam learning rate (beta1 0.9) (default 1e-4)."),
-    lambda_map: float | None = typer.Option(None, "--lambda", help="Weight of the parsing-map loss (default 1)."),
-    lr_decay: bool = typer.Option(False, "--lr-decay", help="Halve the learning rate every 10 epochs."),
-    schedule: str | None = typer.Option(
-        None, "--schedule", help="Learning rate: constant (paper), step (= --lr-decay) or cosine (lite recipe)."
-    ),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed on CPU, same weights) (default 0)."),
-    synthetic_count: int | None = typer.Option(
-        None, "--synthetic-count", help="Synthetic cells if no --data (default 48)."
-    ),
-    time_budget: float | None = typer.Option(None, "--time-budget", help="Stop cleanly after this many minutes."),
-    devices: str | None = typer.Option(None, "--devices", help="auto, cpu, cpu:N, gpu, gpu:0,1 or a GPU count."),
-    precision: str | None = typer.Option(None, "--precision", help="fp32, bf16, fp16 or auto (default fp32)."),
-    setting: list[str] | None = typer.Option(None, "--setting", help="Model setting KEY=VALUE (repeatable)."),  # noqa: B008 - typer idiom
-    xla: bool = typer.Option(
-        False, "--xla", help="XLA-compile the train step (GP about 1.3x faster on a 2-core CPU; slow first step)."
-    ),
-    no_augment: bool = typer.Option(False, "--no-augment", help="No flips/rotations of training crops."),
-    no_tensorboard: bool = typer.Option(False, "--no-tensorboard", help="Do not write TensorBoard logs."),
-    resume: bool = typer.Option(
-        False,
-        "--resume",
-        help="Continue the run in --out from its last completed epoch. Only --epochs, --time-budget, --devices, "
-        "--quiet and --no-tensorboard may change; any other flag must match the run's config.json (else refused).",
-    ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run already in --out."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar (ETA lines and the table stay)."),
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Run folder, as --out (reads well with --resume: fit --resume RUN_DIR).", show_default=False
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (created; see --resume / --overwrite).")] = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data", help="Data folder (repeat to train on several, each split on its own); default: synthetic."
+        ),
+    ] = None,
+    h5: Annotated[
+        Path | None, typer.Option("--h5", help="Packed .h5 file (leuko-keras pack) instead of --data.")
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            "--pairs", help="Folder of real pairs, lr/ + hr/ with matching names (scale read from the sizes)."
+        ),
+    ] = None,
+    degradation: Annotated[
+        str | None,
+        typer.Option(
+            "--degradation", help="How LR images are made from HR: bicubic (default, the paper's), microscope, phone."
+        ),
+    ] = None,
+    degradation_setting: Annotated[
+        list[str] | None,
+        typer.Option("--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per image), e.g. na=0.25:0.6."),
+    ] = None,
+    degradation_range: Annotated[
+        bool,
+        typer.Option(
+            "--degradation-range", help="Draw every unset degradation parameter per image from its default range."
+        ),
+    ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", help="Registered model name (leuko-keras models) (default gp); lite models bring their recipe."
+        ),
+    ] = None,
+    scale: Annotated[int | None, typer.Option("--scale", help="Upscaling factor 2, 3, 4 or 8 (default 4).")] = None,
+    init: Annotated[
+        str | None,
+        typer.Option(
+            "--init",
+            help="Start from these weights (run folder, .keras file or pretrained name such as gp-lite-x4) to "
+            "fine-tune; --model, --scale and --setting default to its own.",
+        ),
+    ] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", help="Epochs (default 100).")] = None,
+    steps_per_epoch: Annotated[
+        int | None, typer.Option("--steps-per-epoch", help="Batches per epoch (default one pass).")
+    ] = None,
+    size: Annotated[int | None, typer.Option("--size", help="Training HR size in pixels (default 224).")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Global batch, split over replicas (default 8).")
+    ] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Adam learning rate (beta1 0.9) (default 1e-4).")] = None,
+    lambda_map: Annotated[
+        float | None, typer.Option("--lambda", help="Weight of the parsing-map loss (default 1).")
+    ] = None,
+    lr_decay: Annotated[bool, typer.Option("--lr-decay", help="Halve the learning rate every 10 epochs.")] = False,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule", help="Learning rate: constant (paper), step (= --lr-decay) or cosine (lite recipe)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed (same seed on CPU, same weights) (default 0).")
+    ] = None,
+    synthetic_count: Annotated[
+        int | None, typer.Option("--synthetic-count", help="Synthetic cells if no --data (default 48).")
+    ] = None,
+    time_budget: Annotated[
+        float | None, typer.Option("--time-budget", help="Stop cleanly after this many minutes.")
+    ] = None,
+    devices: Annotated[
+        str | None, typer.Option("--devices", help="auto, cpu, cpu:N, gpu, gpu:0,1 or a GPU count.")
+    ] = None,
+    precision: Annotated[
+        str | None, typer.Option("--precision", help="fp32, bf16, fp16 or auto (default fp32).")
+    ] = None,
+    setting: Annotated[
+        list[str] | None, typer.Option("--setting", help="Model setting KEY=VALUE (repeatable).")
+    ] = None,
+    xla: Annotated[
+        bool,
+        typer.Option(
+            "--xla", help="XLA-compile the train step (GP about 1.3x faster on a 2-core CPU; slow first step)."
+        ),
+    ] = False,
+    no_augment: Annotated[bool, typer.Option("--no-augment", help="No flips/rotations of training crops.")] = False,
+    no_tensorboard: Annotated[bool, typer.Option("--no-tensorboard", help="Do not write TensorBoard logs.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the run in --out (or RUN_DIR) from its last completed epoch. Only --epochs, --time-budget, "
+            "--devices, --quiet and --no-tensorboard may change; any other flag must match the run's config.json "
+            "(else refused).",
+        ),
+    ] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the run already in --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar (ETA lines and the table stay).")] = False,
 ) -> None:
-    """Train a model (paper defaults) into a self-describing run folder; best model on validation PSNR."""
+    """Train a model (paper defaults) into a self-describing run folder; best model on validation PSNR.
+
+    Example: leuko-keras fit --data cells/ --model gp --scale 4 --out runs/gp_x4
+    Example: leuko-keras fit --resume runs/gp_x4   (or: --out runs/gp_x4 --resume)
+    """
+    out = _run_folder(run_dir, out)
     from leuko_keras.training import FitConfig, resume_config
     from leuko_keras.training import fit as run_fit
 

@@ -16,11 +16,11 @@ from leuko_keras.cli.common import user_errors
 
 
 def models(
-    scale: int = typer.Option(4, help="Scale to build the models at (2, 3, 4 or 8)."),
+    scale: Annotated[int, typer.Option(help="Scale to build the models at (2, 3, 4 or 8).")] = 4,
     name: Annotated[
         list[str] | None, typer.Option("--name", help="Only these models (repeatable); default all.")
     ] = None,
-    flops: bool = typer.Option(True, help="Count FLOPs at 224x224 HR (slower: builds each graph)."),
+    flops: Annotated[bool, typer.Option(help="Count FLOPs at 224x224 HR (slower: builds each graph).")] = True,
 ) -> None:
     """List every registered model: parameters, FLOPs at 224x224 (HR), input kind, outputs."""
     from leuko_keras.models import list_models

@@ -46,6 +46,7 @@ from leuko_keras.data.normalize import Normalization
 from leuko_keras.deploy import bioimageio_rdf as rdf
 from leuko_keras.deploy.metadata import sha256_file
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.runrecord import RunRecord
 
 VARIANTS = ("rgb", "y")
 TEST_LR_SIDE = 64
@@ -192,11 +193,12 @@ def export_bioimageio(
         raise LeukoInputError(f"bioimage.io variant {variant!r}: use one of {', '.join(VARIANTS)}")
     check_ours(model, source or "model")
     model = float32_model(model)
-    config = config or {}
-    scale = int(scale or config.get("scale") or model_scale(model) or 0)
+    record = RunRecord.from_config(config, source)
+    config = record.config or {}
+    scale = int(scale or record.scale or model_scale(model) or 0)
     if not scale:
         raise LeukoInputError(f"{source or 'model'}: cannot tell its scale; export a leuko-keras run folder")
-    name = str(model_name or config.get("model") or model.name.rsplit("_x", 1)[0])
+    name = str(model_name or record.model or model.name.rsplit("_x", 1)[0])
     rule = normalize if normalize is not None else from_config(config)
     if rule.kind == "percentile":
         raise LeukoInputError(
@@ -267,21 +269,20 @@ def export_bioimageio_run(
     """
     import json
 
-    from leuko_keras.model_io import load_model_any
-    from leuko_keras.presets import resolve_model_path
+    from leuko_keras.model_io import load_run
 
-    model, config = load_model_any(source, compile=False)
+    model, record = load_run(source, compile=False)
+    config = record.config if record.root is not None else None
     summary = None
-    folder = resolve_model_path(source)
-    summary_file = folder / "summary.json"
-    if summary_file.is_file():
+    summary_file, card_file = record.path("summary.json"), record.card
+    if summary_file is not None:
         try:
             summary = json.loads(summary_file.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
             raise LeukoInputError(f"{summary_file}: not valid JSON ({error}); fix or delete it") from error
-    elif (folder / "card.json").is_file():
+    elif card_file is not None:
         # A shipped pretrained model: its card holds the held-out scores (first test split listed).
-        split, row = next(iter(json.loads((folder / "card.json").read_text(encoding="utf-8"))["heldout"].items()))
+        split, row = next(iter(json.loads(card_file.read_text(encoding="utf-8"))["heldout"].items()))
         summary = {
             "images": row["images"],
             "split": f"{split} test",

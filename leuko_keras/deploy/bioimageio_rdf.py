@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from leuko_keras.runrecord import RunRecord
+
 MIN_STEPS = 4  # input sizes start at this many size steps: tiny tiles only measure the U-Net's borders
 
 FORMAT_VERSION = "0.5.4"
@@ -148,7 +150,7 @@ RGB micrograph; Plugins > DeepImageJ > DeepImageJ Run. napari: the bioimage.io p
 
 
 def _training_text(config: dict[str, Any]) -> str:
-    settings = config.get("settings") or {}
+    settings = RunRecord.from_config(config).training
     data = settings.get("h5") or settings.get("data")
     where = f"`{data}`" if data else "the embedded synthetic leukocytes (leuko-keras synth)"
     steps = ", ".join(
@@ -221,7 +223,7 @@ def describe(facts: dict[str, Any], sha: dict[str, str]) -> dict[str, Any]:
                 "psnr_test_tensor_vs_keras_db": round(facts["psnr_db"], 3),
                 "parsing_map_max_abs_diff_vs_keras": facts["map_diff"],
                 "heldout_metrics": {k: summary[k] for k in ("images", "model", "bicubic") if k in summary},
-                "training": facts["config"].get("settings") or {},
+                "training": RunRecord.from_config(facts["config"]).training,
                 "source": facts["source"],
             }
         },

@@ -9,7 +9,7 @@ that fails its parity gate is left out (kept with ``force=True``) and named
 in ``ExportResult.failed``; the CLI then exits non-zero.
 
 >>> result = export_model("runs/gp_x4", "exports/gp_x4", quantizations=["fp32", "int8"])  # doctest: +SKIP
->>> result.failed
+>>> result.failed  # doctest: +SKIP
 {}
 """
 
@@ -39,6 +39,7 @@ from leuko_keras.deploy.tflite import (
 )
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.outputs import check_output_folder, foreign_file
+from leuko_keras.runrecord import RunRecord
 
 DEFAULT_INPUT_SIZE = 224
 
@@ -105,35 +106,33 @@ def export_owned(folder: Path) -> str | None:
     return foreign_file(folder, [*listed, "metadata.json"])
 
 
-def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
+def _facts(model: Any, record: RunRecord, data: Any) -> _ModelFacts:
     from leuko_keras.inference import hr_multiple
     from leuko_keras.models.registry import model_scale
 
-    config = config or {}
-    training = dict(config.get("settings") or {})
-    scale = int(config.get("scale") or model_scale(model) or 0)
+    training = dict(record.training)
+    scale = int(record.scale or model_scale(model) or 0)
     if not scale:
         raise LeukoInputError(f"model {model.name!r}: cannot tell its scale; export a leuko-keras run folder")
-    name = str(config.get("model") or model.name.rsplit("_x", 1)[0])
+    name = str(record.model or model.name.rsplit("_x", 1)[0])
     if data is None:
         # The run's own data (an .h5 pack wins over its source folder, as in training); None = synthetic.
-        data = training.get("pairs") or training.get("h5") or training.get("data")
+        data = record.data_source
         folders = data if isinstance(data, list) else [data] if data else []
         if any(not Path(folder).exists() for folder in folders):
             # A shipped or copied run whose training data is not on this machine: the gate still
             # needs held-out images, and the synthetic set is always there (pass --data for real ones).
             data = None
     # Same split seed and synthetic set as training, so "held-out" really is held out.
-    options = {"seed": int(config.get("seed", training.get("seed", 0)))}
+    options = {"seed": record.seed}
     if training.get("synthetic_count"):
         options["synthetic_count"] = int(training["synthetic_count"])
     from leuko_keras.data.pairs import is_pairs_folder
 
-    if training.get("degradation") and not is_pairs_folder(data):
+    if record.degradation and not is_pairs_folder(data):
         # Calibration and parity images degraded as the training images were (microscope, phone).
-        options["degradation"] = training["degradation"]
-    settings = dict(training.get("model_settings") or {})
-    return _ModelFacts(name, scale, settings, training, data, options, hr_multiple(model))
+        options["degradation"] = record.degradation
+    return _ModelFacts(name, scale, dict(record.settings), training, data, options, hr_multiple(model))
 
 
 def export_model(
@@ -156,16 +155,16 @@ def export_model(
     ``representative``, int8 calibration crops; by default the run's own
     training data (``config.json``), else the built-in synthetic set.
     """
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.model_io import load_run
 
     # Refused before the model is even loaded: the user's folder (or the run itself) stays untouched.
     out_dir = check_output_folder(
         out_dir, "--out", owned=export_owned, inputs=(source, representative, data), what="an earlier export"
     )
-    model, config = load_model_any(source, compile=False)
+    model, record = load_run(source, compile=False)
     check_ours(model, source)
     model = float32_model(model)
-    facts = _facts(model, config, os.fspath(data) if data is not None else None)
+    facts = _facts(model, record, os.fspath(data) if data is not None else None)
     inputs = tuple(facts.data) if isinstance(facts.data, list | tuple) else (facts.data,)
     check_output_folder(out_dir, "--out", owned=export_owned, inputs=inputs, what="an earlier export")
     check_input_size(input_size, facts.scale, facts.hr_multiple)
@@ -232,10 +231,10 @@ def export_model(
         from leuko_keras.data.normalize import from_config
 
         # The intensity rule the model expects (issue 11): given here, else the run's recorded one.
-        rule = normalize if normalize is not None else from_config(config)
+        rule = normalize if normalize is not None else from_config(record.config)
         extra = {"input_size": input_size, "training": facts.training, "normalize": rule.to_dict()}
         # How the training LR images were made (leuko_keras.data.degradations); bicubic unless the run said otherwise.
-        extra["degradation"] = facts.training.get("degradation") or {"kind": "bicubic"}
+        extra["degradation"] = record.degradation or {"kind": "bicubic"}
         full = meta.full_metadata(description, artifacts, os.fspath(source), tmp, extra)
         write_json_atomic(tmp / "metadata.json", full)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())

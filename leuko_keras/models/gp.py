@@ -65,7 +65,13 @@ def sr_network(
     return sr_head(x, image if global_residual else None)
 
 
-@register("gp", "bicubic", ("sr", "mask"), "Geometry prior: U-Net parsing map + map-conditioned SR network (paper)")
+@register(
+    "gp",
+    "bicubic",
+    ("sr", "mask"),
+    "Geometry prior: U-Net parsing map + map-conditioned SR network (paper)",
+    display="GP",
+)
 def build_gp(
     scale: int = 4,
     input_kind: str = "lr",

@@ -196,7 +196,14 @@ def lite_trunk(
     return sr_head(x, bicubic, kernel=3)
 
 
-@register("np-lite", "LR", ("sr",), "Lite no-prior: LR residual trunk, pixel shuffle, bicubic skip", recipe=LITE_RECIPE)
+@register(
+    "np-lite",
+    "LR",
+    ("sr",),
+    "Lite no-prior: LR residual trunk, pixel shuffle, bicubic skip",
+    recipe=LITE_RECIPE,
+    display="NP-lite",
+)
 def build_np_lite(
     scale: int = 4, filters: int = 64, blocks: int = 8, slope: float = 0.2, upsampler: str = "shuffle"
 ) -> keras.Model:
@@ -210,6 +217,7 @@ def build_np_lite(
     ("sr", "mask"),
     "Lite geometry prior: LR U-Net map + SFT-modulated LR trunk, pixel shuffle, bicubic skip",
     recipe=LITE_RECIPE,
+    display="GP-lite",
 )
 def build_gp_lite(
     scale: int = 4,

@@ -13,7 +13,9 @@ from leuko_keras.models.gp import GLOBAL_RESIDUAL_DEFAULT, sr_network
 from leuko_keras.models.registry import model_name, register
 
 
-@register("np", "bicubic", ("sr",), "No-prior ablation: the GP SR network without parsing map (paper Fig. 1b)")
+@register(
+    "np", "bicubic", ("sr",), "No-prior ablation: the GP SR network without parsing map (paper Fig. 1b)", display="NP"
+)
 def build_np(
     scale: int = 4,
     input_kind: str = "lr",

@@ -37,6 +37,8 @@ class ModelInfo:
     # Training settings that differ from the paper's defaults for this model (``fit`` applies them
     # unless the user gives the flag); empty for the paper's models.
     recipe: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The paper's spelling, printed in tables and predict's summary line (e.g. "GP-lite", "SRResNet").
+    display: str = ""
 
 
 _BUILDERS: dict[str, tuple[ModelInfo, Callable[..., keras.Model]]] = {}
@@ -49,13 +51,23 @@ def register(
     description: str,
     gan: bool = False,
     recipe: dict[str, Any] | None = None,
+    display: str | None = None,
 ) -> Callable[[Callable[..., keras.Model]], Callable[..., keras.Model]]:
-    """Decorator adding a builder ``f(scale, **settings) -> keras.Model`` under ``name``."""
+    """Decorator adding a builder ``f(scale, **settings) -> keras.Model`` under ``name``.
+
+    ``display`` is the name tables print (default: ``name`` in capitals). A name registered twice is refused:
+
+    >>> register("gp", "LR", ("sr",), "again")(lambda scale=4: None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: model name 'gp' is registered twice
+    """
 
     def decorate(builder: Callable[..., keras.Model]) -> Callable[..., keras.Model]:
         if name in _BUILDERS:
             raise ValueError(f"model name {name!r} is registered twice")
-        _BUILDERS[name] = (ModelInfo(name, works_on, outputs, description, gan, dict(recipe or {})), builder)
+        info = ModelInfo(name, works_on, outputs, description, gan, dict(recipe or {}), display or name.upper())
+        _BUILDERS[name] = (info, builder)
         return builder
 
     return decorate
@@ -73,6 +85,18 @@ def list_models() -> list[ModelInfo]:
 def model_info(name: str) -> ModelInfo:
     """The :class:`ModelInfo` of ``name`` (LeukoInputError if unknown)."""
     return _lookup(name)[0]
+
+
+def registered_display_name(raw: str) -> str:
+    """The display name of the registered model ``raw`` (any case); ``Bicubic``; else ``raw`` unchanged.
+
+    >>> registered_display_name("gp-lite"), registered_display_name("bicubic"), registered_display_name("mynet")
+    ('GP-lite', 'Bicubic', 'mynet')
+    """
+    key = raw.lower()
+    if key == "bicubic":  # the baseline is no registered model, but every table has its row
+        return "Bicubic"
+    return _BUILDERS[key][0].display if key in _BUILDERS else raw
 
 
 def default_settings(name: str) -> dict[str, Any]:

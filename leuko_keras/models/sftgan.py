@@ -109,7 +109,14 @@ def copy_prior(target: keras.Model, source_path: str, freeze: bool = True) -> in
     return copied
 
 
-@register("sftgan", "LR", ("sr", "mask"), "SFTGAN (Wang et al.) modulated by our U-Net parsing map", gan=True)
+@register(
+    "sftgan",
+    "LR",
+    ("sr", "mask"),
+    "SFTGAN (Wang et al.) modulated by our U-Net parsing map",
+    gan=True,
+    display="SFTGAN",
+)
 def build_sftgan(
     scale: int = 4,
     blocks: int = 16,

@@ -15,7 +15,7 @@ from leuko_keras.models.blocks import image_input
 from leuko_keras.models.registry import model_name, register
 
 
-@register("srcnn", "bicubic", ("sr",), "SRCNN 9-5-5 (Dong et al.): 3 convs on the bicubic image")
+@register("srcnn", "bicubic", ("sr",), "SRCNN 9-5-5 (Dong et al.): 3 convs on the bicubic image", display="SRCNN")
 def build_srcnn(scale: int = 4, input_kind: str = "lr") -> keras.Model:
     """SRCNN: conv 9x9 64 + ReLU, 5x5 32 + ReLU, 5x5 1 (float32)."""
     inputs, image = image_input(scale, input_kind)

@@ -37,7 +37,14 @@ def srgan_discriminator(filters: int = 64, name: str = "discriminator") -> keras
     return keras.Model(image, logit, name=name)
 
 
-@register("srgan", "LR", ("sr",), "SRGAN (Ledig et al.): SRResNet generator + discriminator, VGG54 loss", gan=True)
+@register(
+    "srgan",
+    "LR",
+    ("sr",),
+    "SRGAN (Ledig et al.): SRResNet generator + discriminator, VGG54 loss",
+    gan=True,
+    display="SRGAN",
+)
 def build_srgan(
     scale: int = 4,
     blocks: int = 16,

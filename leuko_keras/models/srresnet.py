@@ -73,7 +73,13 @@ def srresnet_generator(
     return keras.Model(lr, {"sr": sr}, name=model_name(name, scale))
 
 
-@register("srresnet", "LR", ("sr",), "SRResNet-16 (Ledig et al.): residual net on LR, pixel-shuffle upsampling")
+@register(
+    "srresnet",
+    "LR",
+    ("sr",),
+    "SRResNet-16 (Ledig et al.): residual net on LR, pixel-shuffle upsampling",
+    display="SRResNet",
+)
 def build_srresnet(scale: int = 4, blocks: int = 16, filters: int = 64, global_residual: bool = True) -> keras.Model:
     """SRResNet-16 trained with the pixel loss (``compile_model``: Charbonnier).
 

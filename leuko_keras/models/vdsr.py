@@ -12,7 +12,13 @@ from leuko_keras.models.blocks import image_input, sr_head
 from leuko_keras.models.registry import model_name, register
 
 
-@register("vdsr", "bicubic", ("sr",), "VDSR (Kim et al.): 20 conv layers + global residual on the bicubic image")
+@register(
+    "vdsr",
+    "bicubic",
+    ("sr",),
+    "VDSR (Kim et al.): 20 conv layers + global residual on the bicubic image",
+    display="VDSR",
+)
 def build_vdsr(scale: int = 4, input_kind: str = "lr", depth: int = 20, filters: int = 64) -> keras.Model:
     """VDSR: ``depth - 1`` conv3x3 + ReLU layers, then conv3x3 to 1 channel added to the bicubic input."""
     inputs, image = image_input(scale, input_kind)

@@ -24,25 +24,6 @@ from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runtime.tflite import TFLiteModel, sidecar_model_name
 
-# The paper's names for the registry's lower-case model names.
-PRETTY_NAMES = {
-    "bicubic": "Bicubic",
-    "srcnn": "SRCNN",
-    "vdsr": "VDSR",
-    "srresnet": "SRResNet",
-    "srresnet16": "SRResNet",
-    "srresnet-16": "SRResNet",
-    "srgan": "SRGAN",
-    "np": "NP",
-    "gp": "GP",
-    "npgan": "NP-GAN",
-    "gpgan": "GP-GAN",
-    "np_gan": "NP-GAN",
-    "gp_gan": "GP-GAN",
-    "np-lite": "NP-lite",
-    "gp-lite": "GP-lite",
-}
-
 
 class Backend(Protocol):
     """A super-resolver: ``run(lr_y) -> (sr_y, probs | None)``."""
@@ -103,12 +84,14 @@ class TFLiteBackend(TFLiteModel):
 
 
 def pretty_name(raw: str) -> str:
-    """Paper spelling of a model name.
+    """Paper spelling of a model name: the registry's display name (:func:`leuko_keras.runrecord.display_name`).
 
-    >>> pretty_name("gp"), pretty_name("mynet")
-    ('GP', 'mynet')
+    >>> pretty_name("gp"), pretty_name("sftgan"), pretty_name("mynet")
+    ('GP', 'SFTGAN', 'mynet')
     """
-    return PRETTY_NAMES.get(raw.lower(), raw)
+    from leuko_keras.runrecord import display_name
+
+    return display_name(raw)
 
 
 def split_label(spec: str) -> tuple[str | None, str]:
@@ -152,27 +135,23 @@ def load_backend(spec: str | Path, scale: int | None = None, name: str | None = 
 
 
 def _load_keras(path: Path, name: str | None) -> KerasBackend:
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.model_io import load_run
 
-    model, config = load_model_any(path)
+    model, record = load_run(path)
     probe = np.full((1, 16, 16, 1), 0.5, dtype=np.float32)
     outputs = model(probe, training=False)
     if not isinstance(outputs, dict) or "sr" not in outputs:
         raise LeukoInputError(f"{path}: not a leuko-keras model (no 'sr' output); train one with leuko-keras fit")
     scale = int(outputs["sr"].shape[1]) // 16
-    if config and "scale" in config and int(config["scale"]) != scale:
-        raise LeukoInputError(f"{path}: config.json says x{config['scale']} but the model gives x{scale}; re-export it")
-    raw = (config or {}).get("model") or path.stem
-    from leuko_keras.presets import WEIGHTS_DIR
-
-    shipped = path.resolve().parent == WEIGHTS_DIR
+    if record.scale is not None and record.scale != scale:
+        raise LeukoInputError(f"{path}: config.json says x{record.scale} but the model gives x{scale}; re-export it")
     return KerasBackend(
         model=model,
         scale=scale,
-        name=name or pretty_name(str(raw)) + (" (pretrained)" if shipped else ""),
+        name=name or record.display_name,
         has_map="mask" in outputs,
         source=str(path),
-        config=config,
+        config=record.config if record.root is not None else None,
     )
 
 

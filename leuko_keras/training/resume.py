@@ -96,12 +96,15 @@ def load_stored_config(run: Any) -> FitConfig:
     if not path.is_file():
         raise LeukoInputError(f"{run.root}: no run to resume (config.json missing); drop --resume to start one")
     fix = "restore it, or start a new run with --overwrite"
+    from leuko_keras.runrecord import read_run
+
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise LeukoInputError(f"{path}: unreadable run configuration ({type(error).__name__}); {fix}") from None
-    settings = payload.get("settings") if isinstance(payload, dict) else None
-    if not isinstance(settings, dict):
+        record = read_run(run.root, need_model=False)  # best.keras may not exist yet: killed in epoch 1
+    except LeukoInputError as error:
+        reason = str(error).removeprefix(f"{path}: ").split("; ")[0]
+        raise LeukoInputError(f"{path}: unreadable run configuration ({reason}); {fix}") from None
+    payload, settings = record.config or {}, record.training
+    if not settings:
         raise LeukoInputError(f"{path}: not a leuko-keras run configuration (no settings object); {fix}")
     for field in dataclasses.fields(FitConfig):
         if field.name not in settings or field.default is dataclasses.MISSING:

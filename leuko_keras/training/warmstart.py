@@ -11,7 +11,6 @@ source.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -26,21 +25,21 @@ def init_defaults(spec: str | os.PathLike) -> dict[str, Any]:
     leuko_keras.errors.LeukoInputError: --init /nonexistent/run: no such file or folder; ...
     """
     from leuko_keras.presets import resolve_model_path
+    from leuko_keras.runrecord import read_run
 
     path = resolve_model_path(spec)
     if not path.exists():
         raise LeukoInputError(
             f"--init {spec}: no such file or folder; pass a run folder, a .keras file or a pretrained name"
         )
-    config_file = path / "config.json"
-    if not path.is_dir() or not config_file.is_file():
+    if not path.is_dir() or not (path / "config.json").is_file():
         return {}
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-        settings = config["settings"]
-        return {"model": config["model"], "scale": config["scale"], "model_settings": settings["model_settings"]}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise LeukoInputError(f"{config_file}: not a run configuration ({error}); pass --model and --scale") from error
+    record = read_run(path, need_model=False)
+    if record.model is None or record.scale is None or "model_settings" not in record.training:
+        raise LeukoInputError(
+            f"{record.config_file}: not a run configuration (no model, scale or settings); pass --model and --scale"
+        )
+    return {"model": record.model, "scale": record.scale, "model_settings": dict(record.settings)}
 
 
 def warm_start(model: Any, spec: str | os.PathLike) -> None:
