@@ -23,6 +23,25 @@ def _ci(comparison) -> str:
     return f"{comparison.ci.mean:+.2f} [{comparison.ci.low:+.2f}, {comparison.ci.high:+.2f}]"
 
 
+def trained_text(card: dict | None) -> str:
+    """Steps and minutes of a card's training, the run it was fine-tuned from first (fit --init)."""
+    if not card:
+        return "-"
+    t = card["training"]
+    base = t.get("base")
+    if base and "steps" in base:
+        return f"{base['steps']}+{t['steps']} steps, {base['minutes']:g}+{t['minutes']:g} min (fine-tuned)"
+    return f"{t['steps']} steps, {t['minutes']:g} min"
+
+
+def minutes(card: dict | None) -> float:
+    """All training minutes behind a card (a fine-tuned model counts its base run too)."""
+    if not card:
+        return 0.0
+    base = card["training"].get("base") or {}
+    return float(card["training"]["minutes"]) + float(base.get("minutes") or 0.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", nargs="+", required=True, help="Folders whose test splits are scored")
@@ -47,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{Path(folder).name} ({ev.results[0].n_images})"
             for result in ev.results:
                 card = next((model_card(n) for n in names if result.source.rstrip("/").endswith(n)), None)
-                trained = f"{card['training']['steps']} steps, {card['training']['minutes']:g} min" if card else "-"
+                trained = trained_text(card)
                 gain = next(
                     (_ci(c) for c in ev.comparisons if c.model == result.model and c.kind == "over_bicubic"), "-"
                 )
@@ -57,12 +76,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"| {label} | x{scale} | {result.model} | {trained} | {result.psnr:.2f} / {result.ssim:.4f} | "
                     f"{gain} | {dice_text} |"
                 )
+            budgets = {model_card(n)["model"]: minutes(model_card(n)) for n in names}
+            gp, np_ = budgets.get("gp-lite", 0.0), budgets.get("np-lite", 0.0)
+            equal = "" if abs(gp - np_) <= 0.1 * max(gp, np_, 1.0) else f" (not equal time: {gp:.0f} vs {np_:.0f} min)"
             for c in ev.comparisons:
                 if c.model.startswith("GP-lite") and c.reference.startswith("NP-lite"):
-                    pairs.append(f"- {label} x{scale}: GP-lite minus NP-lite {_ci(c)} dB")
+                    pairs.append(f"- {label} x{scale}: GP-lite minus NP-lite {_ci(c)} dB{equal}")
                 elif c.model.startswith("NP-lite") and c.reference.startswith("GP-lite"):
                     pairs.append(f"- {label} x{scale}: GP-lite minus NP-lite {-c.ci.mean:+.2f} [{-c.ci.high:+.2f}, "
-                                 f"{-c.ci.low:+.2f}] dB")  # fmt: skip
+                                 f"{-c.ci.low:+.2f}] dB{equal}")  # fmt: skip
     print("\n".join(lines))
     print("")
     print("\n".join(dict.fromkeys(pairs)))  # a pair can be listed twice (over-next and Table 1 pair)
