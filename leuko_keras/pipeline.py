@@ -76,6 +76,7 @@ def load_examples(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
     **discover_options: Any,
 ) -> list[Any]:
     """Prepared :class:`~leuko_keras.dataset.Example` list of one split (``"all"`` for every sample).
@@ -96,6 +97,7 @@ def load_examples(
             fractions,
             split_file,
             degradation,
+            normalize=normalize,
             **discover_options,
         )
     )
@@ -112,21 +114,33 @@ def iter_examples(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
     **discover_options: Any,
 ) -> Iterator[Any]:
-    """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once)."""
+    """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once).
+
+    ``normalize`` (a :mod:`leuko_keras.normalize` rule, its spec or record) puts each image in network
+    units before it is degraded, as ``predict`` does with a user's file (``fit --normalize``).
+    """
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
+    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
     if degradation and degradation.get("kind", "bicubic") != "bicubic":
         from leuko_keras.degradations import degrade_examples
 
-        options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
-        plain = iter_examples(source, scale, split, *options, None, **discover_options)
+        plain = iter_examples(source, scale, split, *options, None, normalize=normalize, **discover_options)
         yield from degrade_examples(plain, scale, degradation, seed, source)
+        return
+    from leuko_keras.normalize import as_rule, normalize_example
+
+    rule = as_rule(normalize)
+    if rule.kind != "container":
+        real = not isinstance(source, list | tuple) and is_pairs_folder(source)
+        for example in iter_examples(source, scale, split, *options, degradation, **discover_options):
+            yield normalize_example(example, rule, scale, real_lr=real)
         return
     if isinstance(source, list | tuple):
         # Each folder split on its own, so a folder's test images are the same as when it is used alone.
-        options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
         for folder in source:
             for example in iter_examples(folder, scale, split, *options, **discover_options):
                 yield dataclasses.replace(example, name=f"{Path(folder).name}/{example.name}")
@@ -185,6 +199,7 @@ def make_dataset(
     first_epoch: int | None = None,
     steps_per_epoch: int | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
@@ -205,7 +220,7 @@ def make_dataset(
         raise LeukoInputError(f"input kind {input_kind!r} is unknown; use lr or bicubic")
     if size is not None and (size % scale or size < 8 * scale):
         raise LeukoInputError(f"training size {size} must be a multiple of the scale {scale} and >= {8 * scale}")
-    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, degradation)
+    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, degradation, normalize)
     crop = {"size": size, "scale": scale, "input_kind": input_kind, "need_mask": need_mask, "seed": seed}
     crop |= {"batch_size": batch_size, "augment": augment, "shuffle": shuffle, "random_crop": random_crop}
     crop |= {"first_epoch": first_epoch, "steps_per_epoch": steps_per_epoch}

@@ -36,6 +36,14 @@ def _settings(pairs: list[str] | None) -> dict[str, Any]:
     return settings
 
 
+def _normalize_spec(text: str | None) -> str | None:
+    # The canonical spec (or None for the container default), so a resume compares like with like.
+    from leuko_keras.normalize import parse_normalize
+
+    rule = parse_normalize(text)
+    return None if text is None or rule.kind == "container" else rule.spec
+
+
 @user_errors
 def fit(
     out: Path = typer.Option(..., "--out", help="Run folder (created; see --resume / --overwrite)."),  # noqa: B008 - typer idiom
@@ -54,6 +62,9 @@ def fit(
     ),
     degradation_range: bool = typer.Option(
         False, "--degradation-range", help="Draw every unset degradation parameter per image from its default range."
+    ),
+    normalize: str | None = typer.Option(
+        None, "--normalize", help="Input rule bits=N (N-bit data in 16-bit files) or percentile=LOW,HIGH; recorded."
     ),
     model: str | None = typer.Option(
         None, "--model", help="Registered model name (leuko-keras models) (default gp); lite models bring their recipe."
@@ -117,6 +128,7 @@ def fit(
         "h5": str(h5) if h5 else None,
         "pairs": str(pairs) if pairs else None,
         "degradation": record,
+        "normalize": _normalize_spec(normalize),
         "model": model,
         "scale": scale,
         "epochs": epochs,

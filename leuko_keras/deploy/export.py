@@ -132,6 +132,10 @@ def _facts(model: Any, config: dict[str, Any] | None, data: Any) -> _ModelFacts:
     if training.get("degradation") and not is_pairs_folder(data):
         # Calibration and parity images degraded as the training images were (microscope, phone).
         options["degradation"] = training["degradation"]
+    if training.get("normalize") and data is not None:
+        # Calibration and parity images in the units the network was trained on (fit --normalize);
+        # the synthetic stand-in is 8-bit and already in them.
+        options["normalize"] = training["normalize"]
     settings = dict(training.get("model_settings") or {})
     return _ModelFacts(name, scale, settings, training, data, options, hr_multiple(model))
 
