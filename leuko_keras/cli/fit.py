@@ -58,10 +58,12 @@ def fit(
         None, "--degradation", help="How LR images are made from HR: bicubic (default, the paper's), microscope, phone."
     ),
     degradation_setting: list[str] | None = typer.Option(  # noqa: B008 - typer idiom
-        None, "--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per image), e.g. na=0.25:0.6."
+        None, "--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per training crop), e.g. na=0.25:0.6."
     ),
     degradation_range: bool = typer.Option(
-        False, "--degradation-range", help="Draw every unset degradation parameter per image from its default range."
+        False,
+        "--degradation-range",
+        help="Draw every unset degradation parameter per training crop (validation: per image) from its default range.",
     ),
     normalize: str | None = typer.Option(
         None, "--normalize", help="Input rule bits=N (N-bit data in 16-bit files) or percentile=LOW,HIGH; recorded."
