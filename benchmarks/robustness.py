@@ -12,8 +12,16 @@ The finding to confirm or refute: a model trained on bicubic LR fails on optical
 (its gain over bicubic shrinks or turns negative off the diagonal), and one trained on the matched
 degradation recovers much of the gap. Runs already complete in ``--out`` are reused.
 
+Runs trained elsewhere (e.g. with ``leuko-keras fit`` on several folders) are scored instead of training
+when given as ``--run MODEL:KIND:SCALE=RUN_DIR`` (repeatable; the scales are then the runs' own), and
+``--test-data FOLDER`` (repeatable, default ``--data``) scores on each folder separately, one matrix per
+folder, model and scale. Each run's training data and budget are read from its own ``config.json`` and
+``history.csv``.
+
     python benchmarks/robustness.py --data ../shared/data/wbc/cellavision --scales 4 8 --minutes 10 \\
         --out runs/robustness
+    python benchmarks/robustness.py --run gp-lite:bicubic:4=runs/gp_bic_x4 --run gp-lite:microscope:4=runs/gp_mic_x4 \\
+        --test-data ../shared/data/wbc/cellavision --test-data ../shared/data/wbc/tecom --out runs/robustness
 """
 
 from __future__ import annotations
@@ -51,7 +59,51 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/robustness")
     p.add_argument("--retrain", action="store_true", help="Retrain runs that already exist")
+    p.add_argument(
+        "--run", action="append", default=[], metavar="MODEL:KIND:SCALE=RUN_DIR",
+        help="Score this run folder (trained on KIND) instead of training (repeatable)",
+    )  # fmt: skip
+    p.add_argument("--test-data", action="append", default=None, help="Test folder (repeatable); default: --data")
     return p.parse_args(argv)
+
+
+def given_runs(specs: list[str]) -> dict[tuple[str, str, int], Path]:
+    """``MODEL:KIND:SCALE=RUN_DIR`` specs as the run table; a bad spec or folder is one line (exit 2).
+
+    >>> given_runs([])
+    {}
+    """
+    import json
+
+    from leuko_keras.errors import LeukoInputError
+
+    runs: dict[tuple[str, str, int], Path] = {}
+    for spec in specs:
+        key, sep, folder = spec.partition("=")
+        parts = key.split(":")
+        if not sep or len(parts) != 3 or not parts[2].isdigit() or parts[1] not in KINDS:
+            raise LeukoInputError(
+                f"--run {spec}: write MODEL:KIND:SCALE=RUN_DIR with KIND one of {', '.join(KINDS)}, "
+                "e.g. --run gp-lite:microscope:4=runs/gp-lite_micro"
+            )
+        model, kind, scale, run_dir = parts[0], parts[1], int(parts[2]), Path(folder)
+        config_path = run_dir / "config.json"
+        if not (run_dir / "best.keras").is_file() or not config_path.is_file():
+            raise LeukoInputError(f"{run_dir}: not a finished run (best.keras + config.json); check --run {spec}")
+        try:
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise LeukoInputError(f"{config_path}: unreadable run configuration; check --run {spec}") from None
+        recorded = ((config.get("degradation") or {}).get("kind")) or "bicubic"
+        if int(config.get("scale", scale)) != scale or recorded != kind:
+            raise LeukoInputError(
+                f"{config_path}: the run is x{config.get('scale')} trained on {recorded}, not x{scale} on {kind}; "
+                f"fix --run {spec}"
+            )
+        if (model, kind, scale) in runs:
+            raise LeukoInputError(f"--run {spec}: {model}:{kind}:{scale} is given twice; give each once")
+        runs[(model, kind, scale)] = run_dir
+    return runs
 
 
 def _record(kind: str, ranges: bool) -> dict[str, Any]:
@@ -64,6 +116,17 @@ def _source(args: argparse.Namespace) -> Any:
     if not args.data:
         return None
     return args.data[0] if len(args.data) == 1 else list(args.data)
+
+
+def _test_sources(args: argparse.Namespace) -> list[Any]:
+    # Each --test-data folder is its own matrix; without it, --data as training used it (one source).
+    return list(args.test_data) if getattr(args, "test_data", None) else [_source(args)]
+
+
+def _label(source: Any) -> str:
+    if source is None:
+        return "synthetic"
+    return " + ".join(str(s) for s in source) if isinstance(source, list | tuple) else str(source)
 
 
 def train(args: argparse.Namespace, model: str, kind: str, scale: int) -> Path:
@@ -115,27 +178,33 @@ def score_matrix(args: argparse.Namespace, runs: dict[tuple[str, str, int], Path
     rows: list[dict[str, Any]] = []
     # Each run is loaded once, not once per test degradation.
     backends = {key: load_backend(str(run_dir)) for key, run_dir in runs.items()}
-    for scale in args.scales:
-        for test_kind in args.degradations:
-            examples = load_eval_examples(
-                _source(args), scale, args.split, args.synthetic_count, degradation=_record(test_kind, False)
-            )
-            bicubic = score(BicubicBackend(scale), examples, scale)
-            rows.append(_row(scale, test_kind, "bicubic", None, bicubic, None))
-            for (model, train_kind, run_scale), backend in backends.items():
-                if run_scale != scale:
-                    continue
-                result = score(backend, examples, scale)
-                gain = paired_gain(result, bicubic, "over_bicubic", seed=args.seed).ci
-                rows.append(_row(scale, test_kind, model, train_kind, result, gain))
-                print(
-                    f"x{scale} {model} trained on {train_kind}, tested on {test_kind}: {result.psnr:.2f} dB", flush=True
+    for source in _test_sources(args):
+        for scale in args.scales:
+            for test_kind in args.degradations:
+                examples = load_eval_examples(
+                    source, scale, args.split, args.synthetic_count, degradation=_record(test_kind, False)
                 )
+                bicubic = score(BicubicBackend(scale), examples, scale)
+                rows.append(_row(scale, test_kind, "bicubic", None, bicubic, None, source))
+                for (model, train_kind, run_scale), backend in backends.items():
+                    if run_scale != scale:
+                        continue
+                    result = score(backend, examples, scale)
+                    gain = paired_gain(result, bicubic, "over_bicubic", seed=args.seed).ci
+                    rows.append(_row(scale, test_kind, model, train_kind, result, gain, source))
+                    where = f" ({_label(source)})" if len(_test_sources(args)) > 1 else ""
+                    print(
+                        f"x{scale} {model} trained on {train_kind}, tested on {test_kind}{where}: {result.psnr:.2f} dB",
+                        flush=True,
+                    )
     return rows
 
 
-def _row(scale: int, test: str, model: str, trained: str | None, result: Any, gain: Any) -> dict[str, Any]:
+def _row(
+    scale: int, test: str, model: str, trained: str | None, result: Any, gain: Any, source: Any = None
+) -> dict[str, Any]:
     return {
+        "test_data": _label(source),
         "scale": scale,
         "tested_on": test,
         "model": model,
@@ -151,6 +220,17 @@ def _row(scale: int, test: str, model: str, trained: str | None, result: Any, ga
 
 def render(rows: list[dict[str, Any]], kinds: list[str]) -> str:
     """Per scale and model: trained-on x tested-on matrix of PSNR / SSIM (gain over bicubic [95% CI]), then Dice."""
+
+    lines: list[str] = []
+    sources = list(dict.fromkeys(r.get("test_data", "") for r in rows))
+    for source in sources:
+        if len(sources) > 1:
+            lines += [f"## Tested on {source}", ""]
+        lines += _render_one([r for r in rows if r.get("test_data", "") == source], kinds)
+    return "\n".join(lines)
+
+
+def _render_one(rows: list[dict[str, Any]], kinds: list[str]) -> list[str]:
     from leuko_keras.evaluation.bootstrap import GainCI
 
     lines: list[str] = []
@@ -177,7 +257,7 @@ def render(rows: list[dict[str, Any]], kinds: list[str]) -> str:
                     if any(found):
                         lines.append(f"| {trained} | " + " | ".join(_dice(r) for r in found) + " |")
                 lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def _ps(row: dict[str, Any] | None) -> str:
@@ -191,34 +271,80 @@ def _dice(row: dict[str, Any] | None) -> str:
 
 
 def training_table(runs: dict[tuple[str, str, int], Path]) -> str:
-    """What each run got: epochs and training minutes (from its history.csv)."""
-    import csv
+    """What each run got, read from the run itself: its training data (config.json), budget, epochs and minutes.
 
-    lines = ["| run | epochs | training minutes |", "|---|---|---|"]
+    The budget is the run's own ``time_budget_minutes``, epochs and minutes come from its ``history.csv``,
+    so runs trained outside this script (``--run``) are described as they really were trained.
+    """
+    import csv
+    import json
+
+    lines = [
+        "| run | training data | LR | budget (min) | epochs | training minutes | steps/epoch x batch x crop |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for (model, kind, scale), run_dir in runs.items():
         path = run_dir / "history.csv"
         rows = list(csv.DictReader(path.open(encoding="utf-8"))) if path.is_file() else []
         minutes = sum(float(r.get("seconds") or 0.0) for r in rows) / 60
-        lines.append(f"| {model} on {kind} x{scale} | {len(rows)} | {minutes:.1f} |")
+        try:
+            config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            config = {}
+        settings = config.get("settings") or {}
+        data = settings.get("pairs") or settings.get("h5") or settings.get("data")
+        budget = settings.get("time_budget_minutes")
+        shape = f"{settings.get('steps_per_epoch') or 'one pass'} x {settings.get('batch_size', '?')} x "
+        shape += f"{settings.get('size', '?')} px"
+        ranges = any(isinstance(v, list) for v in (config.get("degradation") or {}).values())
+        lr = f"{kind}{' (ranges)' if ranges else ''}"
+        lines.append(
+            f"| {model} on {kind} x{scale} | {_label(data)} | {lr} | {'-' if budget is None else f'{budget:g}'} | "
+            f"{len(rows)} | {minutes:.1f} | {shape} |"
+        )
     return "\n".join(lines)
+
+
+def _trained_record(args: argparse.Namespace, runs: dict[tuple[str, str, int], Path], kind: str) -> dict[str, Any]:
+    # The record a run of this kind used (its config.json), else what this script trains with.
+    import json
+
+    for (_, run_kind, _), run_dir in runs.items():
+        try:
+            record = json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("degradation")
+        except (OSError, ValueError):
+            record = None
+        if run_kind == kind and record:
+            return record
+    return _record(kind, not args.fixed)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from leuko_keras.atomic import write_json_atomic, write_text_atomic
     from leuko_keras.data.degradations import describe
+    from leuko_keras.errors import LeukoInputError
     from leuko_keras.metrics import PROTOCOL_TEXT
 
-    runs = {
-        (model, kind, scale): train(args, model, kind, scale)
-        for scale in args.scales
-        for model in args.models
-        for kind in args.train_on or args.degradations
-    }
+    try:
+        runs = given_runs(args.run)
+    except LeukoInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if runs:
+        # Runs trained elsewhere: scored at their own scales, nothing trained here.
+        args.scales = sorted({scale for _, _, scale in runs})
+    else:
+        runs = {
+            (model, kind, scale): train(args, model, kind, scale)
+            for scale in args.scales
+            for model in args.models
+            for kind in args.train_on or args.degradations
+        }
     rows = score_matrix(args, runs)
     command = " ".join(sys.argv[1:] if argv is None else argv)
     tested = "\n".join(f"- {describe(_record(k, False))}" for k in args.degradations)
-    trained = "\n".join(f"- {describe(_record(k, not args.fixed))}" for k in args.train_on or args.degradations)
+    trained = "\n".join(f"- {describe(_trained_record(args, runs, k))}" for k in sorted({k for _, k, _ in runs}))
     text = "\n".join(
         [
             "# Robustness: trained on one degradation, tested on each",
@@ -226,11 +352,13 @@ def main(argv: list[str] | None = None) -> int:
             f"Command: `python benchmarks/robustness.py {command}`",
             "",
             render(rows, list(args.degradations)),
-            f"Test LR (default parameters):\n{tested}\n\nTraining LR (drawn per image):\n{trained}\n",
+            f"Test LR (default parameters, one draw per image):\n{tested}\n\n"
+            f"Training LR (ranges drawn per training crop):\n{trained}\n",
             PROTOCOL_TEXT.replace(
                 "LR = MATLAB bicubic imresize of the modcropped HR, quantised to 8 bits", "LR as listed"
             ),
-            f"Data: {_source(args) or 'synthetic'}, split {args.split!r}; budget {args.minutes:g} minutes per run:",
+            f"Test data: {'; '.join(_label(t) for t in _test_sources(args))}, split {args.split!r}. "
+            "Each run's training (from its config.json and history.csv):",
             "",
             training_table(runs),
         ]

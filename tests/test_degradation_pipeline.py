@@ -102,3 +102,55 @@ def test_export_uses_the_training_degradation_for_calibration_and_parity():
     facts = _facts(model, {"scale": 2, "model": "np-lite", "settings": {"degradation": record}}, None)
     assert facts.load_options["degradation"] == record
     assert "degradation" not in _facts(model, {"scale": 2, "model": "np-lite", "settings": {}}, None).load_options
+
+
+def _stream(epoch, seed=0, record=None, per_crop=True):
+    # Cells exactly the crop size, no flips, no shuffle: only the degradation can change the LR.
+    record = record or degradation_record("microscope", na=[0.25, 0.65])
+    ds = make_dataset(
+        None, 4, "train", batch_size=2, size=64, augment=False, shuffle=False, random_crop=True, need_mask=False,
+        first_epoch=epoch, steps_per_epoch=2, seed=seed, degradation=record, per_crop_degradation=per_crop, **SYNTH,
+    )  # fmt: skip
+    lr, targets = next(iter(ds))
+    return lr.numpy(), targets["sr"].numpy()
+
+
+def test_training_draws_the_degradation_per_crop_keyed_on_seed_and_epoch():
+    from leuko_keras.data.degradations import draw
+    from leuko_keras.data.epochs import crop_rng
+
+    lr0, hr0 = _stream(0)
+    lr1, hr1 = _stream(1)
+    assert np.array_equal(hr0, hr1)  # the same images in the same place...
+    assert not np.array_equal(lr0, lr1)  # ...degraded by other draws in the next epoch
+    again, _ = _stream(0)
+    assert np.array_equal(lr0, again)  # the same (seed, epoch): the same stream
+    assert not np.array_equal(lr0, _stream(0, seed=1)[0])
+    # The parameters themselves: the same slot draws another NA in another epoch.
+    record = degradation_record("microscope", na=[0.25, 0.65])
+    assert draw(record, crop_rng(0, 0, 0))["na"] != draw(record, crop_rng(0, 1, 0))["na"]
+    # Once per image (the old behaviour, still available): every epoch sees the same LR.
+    assert np.array_equal(_stream(0, per_crop=False)[0], _stream(1, per_crop=False)[0])
+
+
+def test_validation_keeps_one_draw_per_image_at_the_run_seed():
+    record = degradation_record("microscope", na=[0.25, 0.65])
+    options = {"batch_size": 1, "size": 64, "need_mask": False, "augment": False, "shuffle": False}
+    options |= {"degradation": record, **SYNTH}
+    first = [lr.numpy() for lr, _ in make_dataset(None, 4, "val", **options)]
+    second = [lr.numpy() for lr, _ in make_dataset(None, 4, "val", **options)]
+    assert first and all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    expected = load_examples(None, 4, split="val", degradation=record, **SYNTH)
+    assert np.allclose(first[0][0, ..., 0], expected[0].lr_y, atol=1e-6)
+
+
+def test_a_window_degraded_alone_equals_the_whole_image_there():
+    from leuko_keras.data.degradations.core import apply_degradation, degrade_window
+
+    hr = np.random.default_rng(0).random((96, 96, 3))
+    # Noise off: the window's LR then depends on the optics and the camera grid only.
+    record = degradation_record("microscope", photons_per_level=None, read_noise_e=0.0, bits=16)
+    whole, _ = apply_degradation(hr, 4, record, np.random.default_rng(0))
+    for top, left in ((0, 0), (32, 48), (64, 64)):
+        window, _ = degrade_window(hr, top, left, 32, 4, record, np.random.default_rng(0))
+        np.testing.assert_allclose(window, whole[top // 4 : top // 4 + 8, left // 4 : left // 4 + 8], atol=1e-4)

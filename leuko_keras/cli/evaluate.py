@@ -57,6 +57,9 @@ def evaluate(
         typer.Option("--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (per image), e.g. na=0.3."),
     ] = None,
     split: Annotated[str, typer.Option("--split", help="train, val, test or all.")] = "test",
+    normalize: Annotated[
+        str | None, typer.Option("--normalize", help="bits=N or percentile=LOW,HIGH; default: the runs' recorded rule.")
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write results (with per-image scores) as JSON.")
     ] = None,
@@ -96,8 +99,9 @@ def evaluate(
 
         record = record_from_settings(degradation or "bicubic", degradation_setting)
     ev = run_evaluation(
-        model, scale or None, data=data, split=split, synthetic_count=synthetic_count, log=_log, degradation=record
-    )
+        model, scale or None, data=data, split=split, synthetic_count=synthetic_count, log=_log, degradation=record,
+        normalize=normalize,
+    )  # fmt: skip
     text = render(ev.results, ev.comparisons, ev.protocol)
     print(text)
     if markdown:

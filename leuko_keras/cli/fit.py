@@ -46,6 +46,14 @@ def _run_folder(run_dir: Path | None, out: Path | None) -> Path:
     return folder
 
 
+def _normalize_spec(text: str | None) -> str | None:
+    # The canonical spec (or None for the container default), so a resume compares like with like.
+    from leuko_keras.data.normalize import parse_normalize
+
+    rule = parse_normalize(text)
+    return None if text is None or rule.kind == "container" else rule.spec
+
+
 @user_errors
 def fit(
     run_dir: Annotated[
@@ -78,14 +86,24 @@ def fit(
     ] = None,
     degradation_setting: Annotated[
         list[str] | None,
-        typer.Option("--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per image), e.g. na=0.25:0.6."),
+        typer.Option(
+            "--degradation-setting", help="KEY=VALUE or KEY=LOW:HIGH (drawn per training crop), e.g. na=0.25:0.6."
+        ),
     ] = None,
     degradation_range: Annotated[
         bool,
         typer.Option(
-            "--degradation-range", help="Draw every unset degradation parameter per image from its default range."
+            "--degradation-range",
+            help="Draw every unset degradation parameter per training crop (validation: per image) from its default "
+            "range.",
         ),
     ] = False,
+    normalize: Annotated[
+        str | None,
+        typer.Option(
+            "--normalize", help="Input rule bits=N (N-bit data in 16-bit files) or percentile=LOW,HIGH; recorded."
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -183,6 +201,7 @@ def fit(
         "h5": str(h5) if h5 else None,
         "pairs": str(pairs) if pairs else None,
         "degradation": record,
+        "normalize": _normalize_spec(normalize),
         "model": model,
         "scale": scale,
         "epochs": epochs,

@@ -213,12 +213,14 @@ def load_example(sample: Sample, scale: int, need_mask: bool = False) -> Example
     return make_example(sample.name, image.pixels, labels, scale, image.bit_depth)
 
 
-def make_example(name: str, pixels: np.ndarray, labels: np.ndarray | None, scale: int, bit_depth: int = 8) -> Example:
+def make_example(
+    name: str, pixels: np.ndarray, labels: np.ndarray | None, scale: int, bit_depth: int = 8, levels: int | None = None
+) -> Example:
     """Build an :class:`Example` from HR pixels in [0, 1] (grey or RGB).
 
     The HR image is modcropped; the LR image is MATLAB ``imresize(hr, 1/scale)``
     applied in RGB and quantised to the source bit depth (8 bits: as MATLAB
-    does for uint8 input), then its Y is taken in float.
+    does for uint8 input; ``levels`` overrides it, e.g. 4095 for 12-bit data), then its Y is taken in float.
 
     >>> ex = make_example("a", np.full((64, 64, 3), 0.5), None, 4)
     >>> ex.hr_y.shape, ex.lr_y.shape, ex.lr_y.dtype
@@ -227,7 +229,7 @@ def make_example(name: str, pixels: np.ndarray, labels: np.ndarray | None, scale
     pixels = np.asarray(pixels, dtype=np.float64)
     check_size(pixels.shape, scale, name)
     hr = modcrop(pixels, scale)
-    lr = make_lr(hr, scale, levels=255 if bit_depth == 8 else 65535)
+    lr = make_lr(hr, scale, levels=levels or (255 if bit_depth == 8 else 65535))
     colour = hr.ndim == 3
     return Example(
         name=name,

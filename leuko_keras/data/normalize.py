@@ -175,3 +175,57 @@ def from_config(config: dict[str, Any] | None) -> Normalization:
     if isinstance(recorded, dict):
         return parse_normalize(recorded.get("spec"))
     return parse_normalize(recorded if isinstance(recorded, str) else None)
+
+
+def normalize_example(example: Any, rule: Normalization, scale: int, real_lr: bool = False) -> Any:
+    """``example`` in network units: its HR by ``rule``, its LR made again from that HR (training, evaluate).
+
+    The rule acts before the degradation, as on a user's file at predict time: the LR the network
+    learns from is the LR of the normalised image, quantised to ``2**bits - 1`` levels for ``bits=N``
+    (what an N-bit camera file gives the network) and to the container's levels otherwise. The
+    rule is fitted on the HR image (its percentiles: the LR of a file has nearly the same ones);
+    for real pairs (``real_lr``) it is fitted on the LR image and applied to both, the LR kept.
+    Values leaving [0, 1] (percentile rules) are clipped, as the LR quantisation does anyway.
+
+    >>> from leuko_keras.data.dataset import make_example
+    >>> ex = make_example("a", np.full((32, 32), 1000 / 65535), None, 4, bit_depth=16)
+    >>> round(float(normalize_example(ex, parse_normalize("bits=12"), 4).hr_y[0, 0]) * 4095)
+    1000
+    """
+    if rule.kind == "container":
+        return example
+    import dataclasses
+
+    from leuko_keras.data.dataset import make_example
+
+    colour = example.hr_rgb is not None
+    hr = np.asarray(example.hr_rgb if colour else example.hr_y, dtype=np.float64)
+    if real_lr:
+        lr = np.asarray(example.lr_rgb if example.lr_rgb is not None else example.lr_y, dtype=np.float64)
+        norm = rule.fit(lr, example.bit_depth, example.name)
+
+        def forward(pixels: Any) -> Any:
+            if pixels is None:
+                return None
+            return np.clip(norm.forward(np.asarray(pixels, np.float64)), 0.0, 1.0).astype(np.float32)
+
+        parts = {key: forward(getattr(example, key)) for key in ("hr_y", "lr_y", "hr_rgb", "lr_rgb")}
+        return dataclasses.replace(example, **parts)
+    norm = rule.fit(hr, example.bit_depth, example.name)
+    levels = 2 ** int(rule.bits) - 1 if rule.kind == "bits" else None
+    return make_example(
+        example.name, np.clip(norm.forward(hr), 0.0, 1.0), example.labels, scale, example.bit_depth, levels
+    )
+
+
+def as_rule(value: Normalization | str | dict[str, Any] | None) -> Normalization:
+    """A rule from itself, its spec text, its ``to_dict`` form, or None (the container default).
+
+    >>> as_rule("bits=12") == as_rule({"spec": "bits=12"}) == parse_normalize("bits=12")
+    True
+    """
+    if isinstance(value, Normalization):
+        return value
+    if isinstance(value, dict):
+        return parse_normalize(value.get("spec"))
+    return parse_normalize(value)

@@ -20,7 +20,9 @@ deterministic by ``seed``), a data folder (see :mod:`leuko_keras.data.dataset`),
 a ``.h5`` file made by ``leuko-keras pack``, or a folder of real pairs
 (``lr/`` + ``hr/``, see :mod:`leuko_keras.data.pairs`; not re-degraded).
 ``degradation`` (a record of :mod:`leuko_keras.data.degradations`) makes the LR
-images by that model instead of bicubic, once per image when it is read.
+images by that model instead of bicubic: once per image when it is read, and
+in the training stream (``first_epoch``) again for every crop, its parameters
+drawn from (seed, epoch, slot) (see :mod:`leuko_keras.data.epochs`).
 
 >>> ds = make_dataset(None, scale=4, batch_size=2, size=64, synthetic_count=6, synthetic_size=64)  # doctest: +SKIP
 >>> lr, targets = next(iter(ds))  # doctest: +SKIP
@@ -76,6 +78,7 @@ def load_examples(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
     **discover_options: Any,
 ) -> list[Any]:
     """Prepared :class:`~leuko_keras.data.dataset.Example` list of one split (``"all"`` for every sample).
@@ -96,6 +99,7 @@ def load_examples(
             fractions,
             split_file,
             degradation,
+            normalize=normalize,
             **discover_options,
         )
     )
@@ -112,21 +116,33 @@ def iter_examples(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     split_file: str | os.PathLike | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
     **discover_options: Any,
 ) -> Iterator[Any]:
-    """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once)."""
+    """Like :func:`load_examples`, one example at a time (full-size RGB copies are not all held at once).
+
+    ``normalize`` (a :mod:`leuko_keras.data.normalize` rule, its spec or record) puts each image in network
+    units before it is degraded, as ``predict`` does with a user's file (``fit --normalize``).
+    """
     if split not in ("train", "val", "test", "all"):
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
+    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
     if degradation and degradation.get("kind", "bicubic") != "bicubic":
         from leuko_keras.data.degradations import degrade_examples
 
-        options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
-        plain = iter_examples(source, scale, split, *options, None, **discover_options)
+        plain = iter_examples(source, scale, split, *options, None, normalize=normalize, **discover_options)
         yield from degrade_examples(plain, scale, degradation, seed, source)
+        return
+    from leuko_keras.data.normalize import as_rule, normalize_example
+
+    rule = as_rule(normalize)
+    if rule.kind != "container":
+        real = not isinstance(source, list | tuple) and is_pairs_folder(source)
+        for example in iter_examples(source, scale, split, *options, degradation, **discover_options):
+            yield normalize_example(example, rule, scale, real_lr=real)
         return
     if isinstance(source, list | tuple):
         # Each folder split on its own, so a folder's test images are the same as when it is used alone.
-        options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file)
         for folder in source:
             for example in iter_examples(folder, scale, split, *options, **discover_options):
                 yield dataclasses.replace(example, name=f"{Path(folder).name}/{example.name}")
@@ -185,13 +201,16 @@ def make_dataset(
     first_epoch: int | None = None,
     steps_per_epoch: int | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
+    per_crop_degradation: bool = True,
     **discover_options: Any,
 ):
     """A batched, prefetched ``tf.data.Dataset`` of ``(lr, {"sr": hr, "mask": onehot})``.
 
     With ``first_epoch`` (training) it is the endless stream of :mod:`leuko_keras.data.epochs` from that epoch
     on, its order, crops and flips a function of (seed, epoch) so a resumed run sees what an unbroken one
-    would; ``steps_per_epoch`` batches per epoch (default one pass), also set on the dataset.
+    would; ``steps_per_epoch`` batches per epoch (default one pass), also set on the dataset. There a
+    ``degradation`` is drawn again for every crop (``per_crop_degradation=False``: once per image).
 
     ``lr`` is (size/scale, size/scale, 1), or (size, size, 1) for
     ``input_kind="bicubic"``; ``hr`` (size, size, 1); ``onehot`` (size, size, 3);
@@ -205,8 +224,14 @@ def make_dataset(
         raise LeukoInputError(f"input kind {input_kind!r} is unknown; use lr or bicubic")
     if size is not None and (size % scale or size < 8 * scale):
         raise LeukoInputError(f"training size {size} must be a multiple of the scale {scale} and >= {8 * scale}")
-    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, degradation)
+    # The training stream draws the degradation per crop (keyed on seed, epoch, slot), so the examples
+    # come undegraded; validation and test keep one draw per image at the run's seed.
+    per_crop = per_crop_degradation and first_epoch is not None and random_crop and size is not None
+    per_crop = per_crop and bool(degradation) and degradation.get("kind", "bicubic") != "bicubic"
+    once = None if per_crop else degradation
+    options = (need_mask, synthetic_count, synthetic_size, seed, fractions, split_file, once, normalize)
     crop = {"size": size, "scale": scale, "input_kind": input_kind, "need_mask": need_mask, "seed": seed}
+    crop["degrade"] = degradation if per_crop else None
     crop |= {"batch_size": batch_size, "augment": augment, "shuffle": shuffle, "random_crop": random_crop}
     crop |= {"first_epoch": first_epoch, "steps_per_epoch": steps_per_epoch}
     if isinstance(source, list | tuple):
@@ -237,13 +262,18 @@ def _one_source(
     random_crop: bool,
     first_epoch: int | None = None,
     steps_per_epoch: int | None = None,
+    degrade: dict[str, Any] | None = None,
 ):
     import tensorflow as tf
 
     crop_randomly = random_crop and size is not None
     # Streamed: only the arrays training needs are kept (whole images for random
     # crops, else the training-size windows), not every full-size example.
-    arrays = [prepare_arrays(ex, scale, size, input_kind, need_mask, whole=crop_randomly) for ex in examples]
+    arrays, whole_hr = [], []
+    for ex in examples:
+        arrays.append(prepare_arrays(ex, scale, size, input_kind, need_mask, whole=crop_randomly))
+        if degrade:
+            whole_hr.append(_whole_hr(ex, scale, size))  # what each crop is degraded from
     if not arrays:
         raise LeukoInputError(
             f"{source or 'synthetic set'}: the {split} split is empty; add images or change the split fractions/file"
@@ -258,6 +288,7 @@ def _one_source(
             arrays, first_epoch, steps_per_epoch, batch_size, seed, scale, shuffle=shuffle,
             crop_size=size if crop_randomly else None, factor=1 if input_kind == "bicubic" else scale,
             augment=augment, need_mask=need_mask,
+            degrade=None if not degrade else (degrade, whole_hr, input_kind),
         )  # fmt: skip
     if len(shapes) == 1:
         stacked = tuple(np.stack([a[i] for a in arrays]) for i in range(3 if need_mask else 2))
@@ -386,16 +417,23 @@ def _augment(item: tuple, random: Any) -> tuple:
     return tuple(out)
 
 
-def _random_crop(item: tuple, random: Any, size: int, scale: int, factor: int) -> tuple:
+def crop_offsets(random: Any, hr_shape: Any, size: int, scale: int) -> tuple[Any, Any]:
+    """(top, left) of the random ``size`` window of an HR image of ``hr_shape`` drawn from ``random``."""
     import tensorflow as tf
 
     # Offsets are multiples of the scale so the LR window is exactly the LR of
     # the HR window (input pixel i covers HR pixels [i*factor, (i+1)*factor)).
     seed = tf.stack([random, random // 3 + 7])
     draws = tf.random.stateless_uniform([2], seed, minval=0, maxval=2**30, dtype=tf.int32)
-    hr_shape = tf.shape(item[1])
     y = draws[0] % ((hr_shape[0] - size) // scale + 1) * scale
     x = draws[1] % ((hr_shape[1] - size) // scale + 1) * scale
+    return y, x
+
+
+def _random_crop(item: tuple, random: Any, size: int, scale: int, factor: int) -> tuple:
+    import tensorflow as tf
+
+    y, x = crop_offsets(random, tf.shape(item[1]), size, scale)
 
     def window(tensor: Any, step: int) -> Any:
         side = size // step
@@ -455,6 +493,13 @@ def prepare_arrays(
     if need_mask:
         out.append(_fit(example.labels, windows, 1).astype(np.uint8))
     return tuple(out)
+
+
+def _whole_hr(example: Example, scale: int, size: int) -> np.ndarray:
+    """The whole HR image (RGB where there is colour), padded as :func:`prepare_arrays` pads it, float32."""
+    hr = example.hr_rgb if example.hr_rgb is not None else example.hr_y
+    h, w = example.hr_y.shape
+    return _fit(hr, [_window(h, size, scale, True), _window(w, size, scale, True)], 1).astype(np.float32)
 
 
 def _window(length: int, size: int, scale: int, whole: bool = False) -> tuple[int, int, int, int]:

@@ -132,6 +132,11 @@ def _facts(model: Any, record: RunRecord, data: Any) -> _ModelFacts:
     if record.degradation and not is_pairs_folder(data):
         # Calibration and parity images degraded as the training images were (microscope, phone).
         options["degradation"] = record.degradation
+    normalize = record.normalize or training.get("normalize")
+    if normalize and data is not None:
+        # Calibration and parity images in the units the network was trained on (fit --normalize);
+        # the synthetic stand-in is 8-bit and already in them.
+        options["normalize"] = normalize
     return _ModelFacts(name, scale, dict(record.settings), training, data, options, hr_multiple(model))
 
 

@@ -56,16 +56,24 @@ def load_eval_examples(
     split: str = "test",
     synthetic_count: int = SYNTHETIC_TEST_COUNT,
     degradation: dict[str, Any] | None = None,
+    normalize: Any = None,
 ) -> list[Any]:
     """The split's examples at ``scale`` (maps loaded where they exist); ``data=None`` is the synthetic default.
 
     ``data`` may be a folder of real pairs (``lr/`` + ``hr/``), scored as they are; ``degradation`` (a
-    :mod:`leuko_keras.data.degradations` record) makes the LR images by that model instead of bicubic.
+    :mod:`leuko_keras.data.degradations` record) makes the LR images by that model instead of bicubic;
+    ``normalize`` (a :mod:`leuko_keras.data.normalize` rule) puts HR and LR in network units first.
     """
     from leuko_keras.data.pipeline import load_examples
 
     examples = load_examples(
-        data, scale, split=split, need_mask=False, synthetic_count=synthetic_count, degradation=degradation
+        data,
+        scale,
+        split=split,
+        need_mask=False,
+        synthetic_count=synthetic_count,
+        degradation=degradation,
+        normalize=normalize,
     )
     if not examples:
         raise LeukoInputError(f"{data or 'synthetic data'}: the {split!r} split is empty; use more images or --split")
@@ -160,6 +168,28 @@ def _lr_source(data: Any, degradation: dict[str, Any] | None) -> str | None:
     return None
 
 
+def evaluation_rule(normalize: str | None, backends: Sequence[Backend]) -> Any:
+    """The one input rule of an evaluation: the user's, else the one the runs recorded, else the container's.
+
+    All models are scored on the same images, so runs that recorded different rules are refused.
+
+    >>> evaluation_rule("bits=12", []).spec, evaluation_rule(None, []).spec
+    ('bits=12', 'container')
+    """
+    from leuko_keras.data.normalize import from_config, parse_normalize
+
+    if normalize is not None:
+        return parse_normalize(normalize)
+    recorded = {b.source: from_config(getattr(b, "config", None)) for b in backends if getattr(b, "config", None)}
+    specs = sorted({rule.spec for rule in recorded.values()})
+    if len(specs) > 1:
+        raise LeukoInputError(
+            f"the models were trained with different --normalize rules ({', '.join(specs)}); "
+            "evaluate them separately or pass one --normalize"
+        )
+    return next(iter(recorded.values())) if recorded else parse_normalize(None)
+
+
 def _unique_names(backends: list[Backend]) -> None:
     # Two runs of the same architecture at one scale would collide in the table.
     seen: dict[str, int] = {}
@@ -179,18 +209,24 @@ def evaluate(
     tile: int | None = None,
     log: Callable[[str], None] | None = None,
     degradation: dict[str, Any] | None = None,
+    normalize: str | None = None,
 ) -> Evaluation:
     """Score every model at every scale on the split, then bootstrap the paired gains.
 
     ``data`` may be a folder of real pairs; ``degradation`` degrades the HR images another way than bicubic.
+    ``normalize`` (``bits=N``, ``percentile=LOW,HIGH``) puts the images in network units before they are
+    degraded and scored; ``None`` takes the rule the runs recorded (``fit --normalize``), else the container's.
+
+    >>> evaluate(["bicubic", "runs/np_x4"], [4], data="cells12/")  # doctest: +SKIP
     """
     if not models:
         raise LeukoInputError("no model given; pass --model bicubic and/or a run folder, .keras or .tflite file")
     grouped = open_backends(models, scales)
+    rule = evaluation_rule(normalize, [b for group in grouped.values() for b in group])
     results: list[ModelResult] = []
     examples: dict[int, list[Any]] = {}
     for s, backends in grouped.items():
-        examples[s] = load_eval_examples(data, s, split, synthetic_count, degradation)
+        examples[s] = load_eval_examples(data, s, split, synthetic_count, degradation, rule)
         for backend in backends:
             if log:
                 log(f"x{s} {backend.name}: {len(examples[s])} images")
@@ -198,4 +234,6 @@ def evaluate(
     protocol = dict(PROTOCOL)
     protocol.update({"data": str(data) if data else "synthetic (embedded default)", "split": split})
     protocol["degradation"] = _lr_source(data, degradation) or protocol["degradation"]
+    if rule.kind != "container":
+        protocol["normalize"] = f"{rule.spec}: {rule.to_dict()['meaning']}; scores in network units"
     return Evaluation(results, compare(results), protocol, grouped, examples)

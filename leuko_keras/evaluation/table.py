@@ -101,6 +101,8 @@ def render(
         )
     if protocol and protocol.get("degradation", PROTOCOL["degradation"]) != PROTOCOL["degradation"]:
         where += f" LR here, instead of the bicubic LR above: {protocol['degradation']}."
+    if protocol and protocol.get("normalize"):
+        where += f" Input normalised by {protocol['normalize']}."
     parts.append(PROTOCOL_TEXT + " Best in bold, second in italics." + where)
     return "\n".join(parts) + "\n"
 

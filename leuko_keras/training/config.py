@@ -63,6 +63,9 @@ class FitConfig:
     summary: bool = True  # the closing validation table (callers that evaluate on their own can skip it)
     degradation: dict[str, Any] | None = None  # a leuko_keras.data.degradations record; None = bicubic (the paper's)
     init: str | None = None  # start from these weights (run folder, .keras file or pretrained name)
+    # The input intensity rule (leuko_keras.data.normalize spec: "bits=12", "percentile=1,99.8"); None = the
+    # container's range. Applied to training and validation images; predict and evaluate reuse it.
+    normalize: str | None = None
 
     @classmethod
     def for_model(cls, model: str, **given: Any) -> FitConfig:
@@ -93,6 +96,10 @@ class FitConfig:
         if isinstance(self.scale, bool) or not isinstance(self.scale, int) or self.scale < 2:
             raise LeukoInputError(f"--scale {self.scale}: must be a whole factor such as 2, 3, 4 or 8")
         self._check_pairs_and_degradation()
+        if self.normalize is not None:
+            from leuko_keras.data.normalize import parse_normalize
+
+            parse_normalize(self.normalize)  # a bad rule fails here, not at the first image
         checks = [
             (self.epochs >= 1, f"--epochs {self.epochs}: must be at least 1"),
             (self.batch_size >= 1, f"--batch-size {self.batch_size}: must be at least 1"),

@@ -107,6 +107,7 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
         steps_per_epoch=config.steps_per_epoch if training else None,
         size_step=size_step,
         degradation=config.degradation,
+        normalize=config.normalize,
     )
 
 
@@ -131,6 +132,7 @@ def _examples(config: FitConfig, split: str) -> list:
         synthetic_count=config.synthetic_count,
         seed=config.seed,
         degradation=config.degradation,
+        normalize=config.normalize,
     )
 
 
@@ -210,11 +212,19 @@ def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: Ru
         "protocol": protocol(),
         "data": {"source": config.source, "fingerprint": _fingerprint(config), "validation_split": "val"},
         "degradation": config.degradation or {"kind": "bicubic"},  # how the LR images were made
+        # The input rule (leuko_keras.data.normalize): predict, evaluate and export read it from here.
+        "normalize": _normalize_record(config.normalize),
         "versions": _versions(),
         "created": (previous or {}).get("created", now),
         "resumed": [*((previous or {}).get("resumed", [])), *([now] if config.resume else [])],
     }
     return payload
+
+
+def _normalize_record(spec: str | None) -> dict[str, Any]:
+    from leuko_keras.data.normalize import parse_normalize
+
+    return parse_normalize(spec).to_dict()
 
 
 def _output_names(model: Any, config: FitConfig) -> list[str]:

@@ -12,8 +12,8 @@ keyword parameters (every one recorded in the run's ``config.json`` and the expo
   on the raw pixels, quantisation, bilinear demosaic, then JPEG at ``jpeg_quality`` (4:2:0).
 
 A numeric parameter given as ``[low, high]`` is drawn uniformly per call (integers for ``bits`` and
-``jpeg_quality``), so each training image gets its own objective and camera; :data:`DEFAULT_RANGES`
-are the ranges ``--degradation-range`` fills in for every parameter the user did not set.
+``jpeg_quality``), so each training crop gets its own objective and camera (:func:`degrade_window`);
+:data:`DEFAULT_RANGES` are the ranges ``--degradation-range`` fills in for every parameter the user did not set.
 
 >>> hr = np.full((64, 64, 3), 0.6)
 >>> lr = degrade(hr, 4, "phone", np.random.default_rng(0), jpeg_quality=90)
@@ -185,13 +185,48 @@ def apply_degradation(
     hr = modcrop(np.asarray(hr, dtype=np.float64), scale)
     if params["kind"] == "bicubic":
         return make_lr(hr, scale, levels=2 ** params["bits"] - 1), params
-    grey = hr.ndim == 2
-    light = sensor.integrate(optics.blur(hr, psf_for(params)), scale)
+    return _camera(optics.blur(hr, psf_for(params)), scale, params, rng), params
+
+
+def degrade_window(
+    hr: np.ndarray, top: int, left: int, size: int, scale: int, record: Mapping[str, Any], rng: np.random.Generator
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The LR of the ``size`` x ``size`` window at (``top``, ``left``) of ``hr``, parameters drawn for it alone.
+
+    What the training stream calls per crop: the PSF blurs the window with its real surroundings
+    (the PSF's half width of context, mirrored only at the image's own border), so the window's LR
+    equals the LR of the whole image there (same parameters, same noise aside). ``top``, ``left``
+    and ``size`` are multiples of ``scale``.
+
+    >>> hr = np.random.default_rng(0).random((64, 64, 3))
+    >>> lr, used = degrade_window(hr, 16, 32, 32, 4, degradation_record("microscope"), np.random.default_rng(1))
+    >>> lr.shape, used["na"]
+    ((8, 8, 3), 0.4)
+    """
+    params = draw(record, rng)
+    window = np.asarray(hr[top : top + size, left : left + size], dtype=np.float64)
+    if params["kind"] == "bicubic":
+        return make_lr(window, scale, levels=2 ** params["bits"] - 1), params
+    psf = psf_for(params)
+    margin = max(psf.shape) // 2
+    height, width = hr.shape[:2]
+    y0, y1 = max(0, top - margin), min(height, top + size + margin)
+    x0, x1 = max(0, left - margin), min(width, left + size + margin)
+    pads = [(y0 - (top - margin), top + size + margin - y1), (x0 - (left - margin), left + size + margin - x1)]
+    # Mirrored where the context runs past the image, as blur() mirrors the whole image's border.
+    context = np.pad(np.asarray(hr[y0:y1, x0:x1], dtype=np.float64), pads + [(0, 0)] * (hr.ndim - 2), "symmetric")
+    light = optics.blur(context, psf)[margin : margin + size, margin : margin + size]
+    return _camera(light, scale, params, rng), params
+
+
+def _camera(blurred: np.ndarray, scale: int, params: Mapping[str, Any], rng: np.random.Generator) -> np.ndarray:
+    """Everything after the optics: area integration, then the microscope's or the phone's sensor."""
+    grey = blurred.ndim == 2
+    light = sensor.integrate(blurred, scale)
     if params["kind"] == "microscope":
-        lr = sensor.quantize(
+        return sensor.quantize(
             sensor.add_noise(light, rng, params["photons_per_level"], params["read_noise_e"]), params["bits"]
         )
-        return lr, params
     rgb = np.repeat(light[..., None], 3, axis=-1) if grey else light
     raw = sensor.mosaic(rgb, params["bayer"])
     raw = sensor.quantize(
@@ -199,7 +234,7 @@ def apply_degradation(
     )
     lr = sensor.jpeg(sensor.demosaic(raw, params["bayer"]), params["jpeg_quality"])
     # A grey source stays grey: its luminance is its own value elsewhere in the package.
-    return (lr.mean(axis=-1) if grey else lr), params
+    return lr.mean(axis=-1) if grey else lr
 
 
 def degrade(

@@ -1,7 +1,8 @@
 """Applying a degradation to the package's ``Example`` objects, and its command-line settings.
 
-The pipeline degrades each image once, when its example is made (as it does with bicubic), so a
-parameter range gives every image its own draw. The generator of an image is seeded by the run's
+Validation and test images are degraded once, when their example is made (as with bicubic), so a
+parameter range gives every image its own draw; the training stream instead draws again for every
+crop (:func:`leuko_keras.data.epochs.crop_input`). The generator of an image is seeded by the run's
 seed and the image's name (CRC-32, stable across processes, unlike ``hash``), so a resumed run and
 the validation split see the same LR images, whatever order the images come in.
 
