@@ -1,14 +1,17 @@
 """Packaging for leuko-keras; the CPU pins CI uses are in requirements.txt."""
 
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
 here = Path(__file__).parent
+# One version number: the package's own (leuko_keras.__version__).
+version = re.search(r'^__version__ = "([^"]+)"', (here / "leuko_keras" / "__init__.py").read_text(), re.M).group(1)
 
 setup(
     name="leuko-keras",
-    version="0.2.0",
+    version=version,
     description="Super-resolution of leukocyte micrographs with a geometry (parsing-map) prior, in Keras 3",
     long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
     long_description_content_type="text/markdown",

@@ -34,13 +34,10 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        # The code that runs, not the install metadata (an editable install's metadata goes stale).
+        from leuko_keras import __version__
 
-        try:
-            number = version("leuko-keras")
-        except PackageNotFoundError:  # run from a source tree without installing
-            from leuko_keras import __version__ as number
-        typer.echo(f"leuko-keras {number}")
+        typer.echo(f"leuko-keras {__version__}")
         raise typer.Exit()
 
 
