@@ -96,12 +96,14 @@ def test_evaluate_with_a_degradation(tmp_path):
 def test_export_uses_the_training_degradation_for_calibration_and_parity():
     from leuko_keras.deploy.export import _facts
     from leuko_keras.models import build_model
+    from leuko_keras.runrecord import RunRecord
 
     model = build_model("np-lite", scale=2, filters=8, blocks=1)
     record = degradation_record("microscope")
-    facts = _facts(model, {"scale": 2, "model": "np-lite", "settings": {"degradation": record}}, None)
-    assert facts.load_options["degradation"] == record
-    assert "degradation" not in _facts(model, {"scale": 2, "model": "np-lite", "settings": {}}, None).load_options
+    stored = RunRecord.from_config({"scale": 2, "model": "np-lite", "settings": {"degradation": record}})
+    assert _facts(model, stored, None).load_options["degradation"] == record
+    plain = RunRecord.from_config({"scale": 2, "model": "np-lite", "settings": {}})
+    assert "degradation" not in _facts(model, plain, None).load_options
 
 
 def _stream(epoch, seed=0, record=None, per_crop=True):
