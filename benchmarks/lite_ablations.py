@@ -14,7 +14,6 @@ paired-bootstrap 95% CIs over the test images.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -36,19 +35,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def budget(run_dir: Path) -> dict[str, Any]:
-    """Steps, minutes and non-default settings of a run, from its own files."""
+    """Steps, minutes and settings of a run, read from its own files as a model card reads them."""
+    from ship_pretrained import training_facts  # a sibling script: one reader of config.json + history.csv
+
     config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
-    settings = config.get("settings", {})
-    rows = list(csv.DictReader((run_dir / "history.csv").open(encoding="utf-8")))
-    steps_per_epoch = settings.get("steps_per_epoch") or 0
-    return {
-        "model": config.get("model"),
-        "model_settings": settings.get("model_settings") or {},
-        "degradation": (config.get("degradation") or {}).get("kind", "bicubic"),
-        "epochs": len(rows),
-        "steps": len(rows) * steps_per_epoch,
-        "minutes": sum(float(r.get("seconds") or 0.0) for r in rows) / 60,
-    }
+    degradation = (config.get("degradation") or {}).get("kind", "bicubic")
+    return {**training_facts(run_dir), "model": config.get("model"), "degradation": degradation}
 
 
 def main(argv: list[str] | None = None) -> int:

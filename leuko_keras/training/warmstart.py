@@ -57,5 +57,4 @@ def warm_start(model: Any, spec: str | os.PathLike) -> None:
             f"--init {spec}: its architecture ({source.name}, {len(theirs)} weight arrays) differs from the model "
             f"being trained ({model.name}, {len(mine)}); give the same --model, --scale and --setting, or omit them"
         )
-    for target, value in zip(mine, theirs, strict=True):
-        target.assign(value.numpy())
+    model.set_weights(source.get_weights())
