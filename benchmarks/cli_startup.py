@@ -1,14 +1,12 @@
 """Wall time of ``leuko-keras --help`` and ``--version`` (median of 5 runs each): how fast the CLI answers.
 
-Each run is a fresh interpreter, as a user's shell starts one. ``--stub``
-also times the CLI with the package import replaced by a bare package object
-and TensorFlow, Keras and NumPy blocked: what ``--help`` costs once
-``import leuko_keras`` loads nothing heavy (and a check that the CLI
-modules themselves import none of it). No test times anything: timings
-depend on the machine and its load.
+Each run is a fresh interpreter, as a user's shell starts one. ``--blocked``
+also times it with TensorFlow, Keras and NumPy blocked from importing (a
+check, beside the timing, that ``--help`` loads none of them). No test times
+anything: timings depend on the machine and its load.
 
     python benchmarks/cli_startup.py           # the installed console script
-    python benchmarks/cli_startup.py --stub    # also: CLI modules alone, heavy imports blocked
+    python benchmarks/cli_startup.py --blocked # also: with heavy imports blocked
 """
 
 from __future__ import annotations
@@ -21,18 +19,15 @@ import sys
 import time
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "leuko_keras"
-STUB = """
-import importlib.abc, sys, types
+REPO = Path(__file__).resolve().parents[1]
+BLOCKED = """
+import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in ("tensorflow", "keras", "numpy"):
             raise ImportError(f"the CLI imported {name}")
 sys.meta_path.insert(0, Block())
-package = types.ModuleType("leuko_keras")
-package.__path__ = [sys.argv[1]]
-package.__version__ = "stub"
-sys.modules["leuko_keras"] = package
+sys.path.insert(0, sys.argv[1])
 sys.argv = ["leuko-keras", *sys.argv[2:]]
 from leuko_keras.cli import main
 main()
@@ -56,14 +51,14 @@ def median_seconds(command: list[str], runs: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="Runs per command (median reported).")
-    parser.add_argument("--stub", action="store_true", help="Also time the CLI with heavy imports blocked.")
+    parser.add_argument("--blocked", action="store_true", help="Also time the CLI with heavy imports blocked.")
     args = parser.parse_args()
     script = shutil.which("leuko-keras")
     base = [script] if script else [sys.executable, "-m", "leuko_keras"]
     rows = [(f"leuko-keras {flag}", [*base, flag]) for flag in ("--help", "--version")]
-    if args.stub:
-        stub = [sys.executable, "-c", STUB, str(PACKAGE)]
-        rows += [(f"stub {flag}", [*stub, flag]) for flag in ("--help", "--version")]
+    if args.blocked:
+        blocked = [sys.executable, "-c", BLOCKED, str(REPO)]
+        rows += [(f"blocked {flag}", [*blocked, flag]) for flag in ("--help", "--version")]
     for label, command in rows:
         print(f"{label:<24} {median_seconds(command, args.runs):6.2f} s (median of {args.runs})", flush=True)
 
