@@ -36,10 +36,9 @@ def trained_text(card: dict | None) -> str:
 
 def minutes(card: dict | None) -> float:
     """All training minutes behind a card (a fine-tuned model counts its base run too)."""
-    if not card:
-        return 0.0
-    base = card["training"].get("base") or {}
-    return float(card["training"]["minutes"]) + float(base.get("minutes") or 0.0)
+    from ship_pretrained import all_training  # a sibling script: one reading of a card's training record
+
+    return all_training(card["training"])[1] if card else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

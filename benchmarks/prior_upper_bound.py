@@ -46,17 +46,14 @@ def build_oracle(config: Any) -> Any:
     import keras
 
     from leuko_keras.models.blocks import conv_lrelu
-    from leuko_keras.models.lite import lite_trunk
+    from leuko_keras.models.lite import lite_trunk, map_condition
     from leuko_keras.models.registry import model_name
 
     scale, filters = config.scale, 64
     lr = keras.Input((None, None, 1), name="lr", dtype="float32")
     expert = keras.Input((None, None, 3), name="map", dtype="float32")
-    # A stride-s conv sees each LR pixel's s x s block of HR labels: the map's sub-pixel detail reaches the trunk.
-    x = keras.layers.Conv2D(filters, scale, strides=scale, name="oracle_in")(expert)
-    x = keras.layers.LeakyReLU(negative_slope=0.2, name="oracle_in_lrelu")(x)
-    x = conv_lrelu(x, filters, "oracle_a")
-    x = conv_lrelu(x, filters, "oracle_b")
+    # The stride-s conv sees each LR pixel's s x s block of HR labels: the map's sub-pixel detail reaches the trunk.
+    x = map_condition(expert, filters, scale, prefix="oracle_")
     cond = conv_lrelu(x, filters, "oracle_cond", 0.2, kernel=1)
     sr = lite_trunk(lr, cond, scale, filters)
     return keras.Model({"lr": lr, "map": expert}, {"sr": sr}, name=model_name("oracle-lite", scale))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +76,22 @@ def test_export_writes_every_artifact_with_checksums(exported) -> None:
         assert sha256_file(out / name) == digest
     # No temporary folders left beside the export.
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_exported_tflite_is_named_without_keras(exported) -> None:
+    # predict on a .tflite must not load Keras just to print the model's name: metadata.json carries it.
+    path = exported.out_dir / "model_fp32.tflite"
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from leuko_keras.predict.backends import load_backend\n"
+        f"backend = load_backend({str(path)!r})\n"
+        "assert 'keras' not in sys.modules, 'keras loaded'\n"
+        "print(backend.name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "GP (TFLite)"
 
 
 def test_artifacts_are_builtin_only_and_carry_metadata(exported) -> None:

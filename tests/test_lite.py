@@ -169,3 +169,55 @@ def test_map_learned_at_lr_still_comes_out_at_hr_and_an_unknown_place_is_refused
     assert tuple(traced(np.zeros((2, 8, 8, 1), np.float32)).shape) == (2, 32, 32, 3)
     with pytest.raises(LeukoInputError, match="map_at='mid'"):
         leuko_keras.build_model("gp-lite", scale=4, map_at="mid")
+
+
+def test_np_lite_trains_on_the_crops_gp_lite_trains_on():
+    # Without the family multiple np-lite would crop Tecom's ~100 px cells at 88 px at x8 (gp-lite: 64) and
+    # draw them less often, so the pair would differ in data as well as in the prior.
+    from types import SimpleNamespace
+
+    from leuko_keras.training.fit import _size_step
+
+    for scale in (4, 8):
+        steps = {
+            name: _size_step(
+                leuko_keras.build_model(name, scale=scale, **TINY), SimpleNamespace(model=name, scale=scale)
+            )
+            for name in ("np-lite", "gp-lite")
+        }
+        assert steps == {"np-lite": 4 * scale, "gp-lite": 4 * scale}
+    # The paper's models keep their own multiples.
+    assert _size_step(leuko_keras.build_model("np", scale=4), SimpleNamespace(model="np", scale=4)) == 4
+
+
+def _gradient_reaches_prior(model) -> bool:
+    import tensorflow as tf
+
+    lr = tf.constant(np.random.default_rng(4).random((1, 8, 8, 1)), tf.float32)
+    # Zero-initialised modulation and head would block every path from the image loss into the prior.
+    for weight in model.weights:
+        if not np.any(weight.numpy()):
+            weight.assign(np.full(weight.shape, 0.1, np.float32))
+    prior = [w for layer in model.layers if layer.name.startswith("liteprior_down0a") for w in layer.trainable_weights]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(model(lr)["sr"])
+    grads = tape.gradient(loss, prior)
+    return any(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in grads)
+
+
+def test_prior_trained_by_the_map_alone_gets_no_image_gradient():
+    assert _gradient_reaches_prior(leuko_keras.build_model("gp-lite", scale=2, **TINY))
+    assert not _gradient_reaches_prior(leuko_keras.build_model("gp-lite", scale=2, prior_grad="map", **TINY))
+    with pytest.raises(LeukoInputError, match="prior_grad='none'"):
+        leuko_keras.build_model("gp-lite", scale=2, prior_grad="none")
+
+
+def test_trunk_conditioned_on_the_predicted_map_starts_at_bicubic_and_reads_the_map():
+    model = leuko_keras.build_model("gp-lite", scale=4, cond_from="map", **TINY)
+    lr = np.random.default_rng(5).random((1, 8, 8, 1)).astype(np.float32)
+    assert np.array_equal(np.asarray(model(lr)["sr"]), np.asarray(BicubicUpsample(4)(lr)))
+    # A stride-s conv reads the HR map (3 channels) back at LR.
+    map_in = model.get_layer("liteprior_map_in")
+    assert map_in.strides == (4, 4) and map_in.kernel.shape[2] == 3
+    with pytest.raises(LeukoInputError, match="cond_from='image'"):
+        leuko_keras.build_model("gp-lite", scale=4, cond_from="image")

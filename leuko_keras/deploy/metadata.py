@@ -68,6 +68,8 @@ def describe(
     model_name: str, scale: int, settings: dict[str, Any], lr_size: int, has_map: bool, hr_multiple: int
 ) -> dict[str, Any]:
     """The model-facing description shared by ``metadata.json`` and the embedded TFLite metadata."""
+    from leuko_keras.models.registry import registered_display_name
+
     hr = lr_size * scale
     outputs: dict[str, Any] = {
         "sr": {
@@ -85,7 +87,8 @@ def describe(
         }
     return {
         "format": FORMAT,
-        "model": {"name": model_name, "settings": settings},
+        # The display name rides along so a reader names the model in tables without the Keras registry.
+        "model": {"name": model_name, "display": registered_display_name(model_name), "settings": settings},
         "scale": scale,
         "input": {
             "name": "lr_y",

@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from leuko_keras.layers.bicubic import BicubicUpsample
 from leuko_keras.layers.pixel_shuffle import PixelShuffle
+from leuko_keras.layers.stop_gradient import StopGradient
 
-__all__ = ["BicubicUpsample", "PixelShuffle"]
+__all__ = ["BicubicUpsample", "PixelShuffle", "StopGradient"]

@@ -32,7 +32,7 @@ from typing import Any
 import keras
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.layers import BicubicUpsample, PixelShuffle
+from leuko_keras.layers import BicubicUpsample, PixelShuffle, StopGradient
 from leuko_keras.models.blocks import conv, conv_lrelu, sr_head
 from leuko_keras.models.registry import model_name, register
 
@@ -41,6 +41,10 @@ LITE_PREFIX = "liteprior_"
 CONDITIONS = ("sft", "concat")
 UPSAMPLERS = ("shuffle", "direct")
 MAP_RESOLUTIONS = ("hr", "lr")
+# What the trunk is conditioned on: the prior's features, or its predicted HR map (as the oracle's expert map).
+COND_SOURCES = ("features", "map")
+# Which losses train the prior: both (end to end, the paper) or the map's alone (the image loss stops at the prior).
+PRIOR_GRADIENTS = ("joint", "map")
 
 # The CPU training recipe (measured: docs/lite.md), used by `fit --model np-lite|gp-lite` unless overridden.
 LITE_RECIPE: dict[str, Any] = {
@@ -52,6 +56,10 @@ LITE_RECIPE: dict[str, Any] = {
     "steps_per_epoch": 100,
     "precision": "auto",
 }
+# LR crop multiple of both lite models: gp-lite's U-Net needs 2**prior_depth, and np-lite takes the same
+# crops so the pair differs only in the prior (np-lite alone would crop Tecom's cells larger and sample
+# them less often).
+LITE_CROP_LR_MULTIPLE = 4
 
 
 def upsample_steps(scale: int) -> list[int]:
@@ -105,6 +113,17 @@ def map_head(features: Any, scale: int, classes: int = 3, at: str = "hr") -> Any
     return keras.layers.Softmax(axis=-1, name="mask", dtype="float32")(logits)
 
 
+def map_condition(hr_map: Any, filters: int, scale: int, slope: float = 0.2, prefix: str = LITE_PREFIX + "map_") -> Any:
+    """LR features of an HR map: a stride-s conv sees each LR pixel's s x s block, then two 3x3 convs.
+
+    ``benchmarks/prior_upper_bound.py`` gives the expert map the same path, so the two differ only in the map.
+    """
+    x = keras.layers.Conv2D(filters, scale, strides=scale, name=f"{prefix}in")(hr_map)
+    x = keras.layers.LeakyReLU(negative_slope=slope, name=f"{prefix}in_lrelu")(x)
+    x = conv_lrelu(x, filters, f"{prefix}a", slope)
+    return conv_lrelu(x, filters, f"{prefix}b", slope)
+
+
 def sft(x: Any, condition: Any, filters: int, name: str) -> Any:
     """x * (1 + gamma) + beta with gamma, beta = zero-initialised 1x1 convs of ``condition``."""
     gamma = conv(condition, filters, f"{name}_gamma", kernel=1, kernel_initializer="zeros")
@@ -126,6 +145,8 @@ def lite_network(
     upsampler: str = "shuffle",
     map_at: str = "hr",
     name: str = "lite",
+    cond_from: str = "features",
+    prior_grad: str = "joint",
 ) -> keras.Model:
     """Build a lite model (see the module docstring); ``with_prior=False`` is the no-prior ablation.
 
@@ -139,13 +160,21 @@ def lite_network(
         raise LeukoInputError(f"upsampler={upsampler!r} is not known; use one of {', '.join(UPSAMPLERS)}")
     if map_at not in MAP_RESOLUTIONS:
         raise LeukoInputError(f"map_at={map_at!r} is not known; use one of {', '.join(MAP_RESOLUTIONS)}")
+    if cond_from not in COND_SOURCES:
+        raise LeukoInputError(f"cond_from={cond_from!r} is not known; use one of {', '.join(COND_SOURCES)}")
+    if prior_grad not in PRIOR_GRADIENTS:
+        raise LeukoInputError(f"prior_grad={prior_grad!r} is not known; use one of {', '.join(PRIOR_GRADIENTS)}")
     lr = keras.Input((None, None, 1), name="lr", dtype="float32")
     outputs: dict[str, Any] = {}
     cond = None
     if with_prior:
         features = lite_prior(lr, prior_base, prior_depth)
         outputs["mask"] = map_head(features, scale, at=map_at)
-        cond = conv_lrelu(features, filters, f"{LITE_PREFIX}cond", slope, kernel=1)
+        source = features if cond_from == "features" else outputs["mask"]
+        if prior_grad == "map":
+            source = StopGradient(name=f"{LITE_PREFIX}stop_gradient")(source)
+        cond = map_condition(source, filters, scale, slope) if cond_from == "map" else source
+        cond = conv_lrelu(cond, filters, f"{LITE_PREFIX}cond", slope, kernel=1)
     outputs["sr"] = lite_trunk(lr, cond, scale, filters, blocks, slope, condition, sft_blocks, upsampler)
     return keras.Model(lr, outputs, name=model_name(name, scale))
 
@@ -203,6 +232,7 @@ def lite_trunk(
     "Lite no-prior: LR residual trunk, pixel shuffle, bicubic skip",
     recipe=LITE_RECIPE,
     display="NP-lite",
+    crop_lr_multiple=LITE_CROP_LR_MULTIPLE,
 )
 def build_np_lite(
     scale: int = 4, filters: int = 64, blocks: int = 8, slope: float = 0.2, upsampler: str = "shuffle"
@@ -218,6 +248,7 @@ def build_np_lite(
     "Lite geometry prior: LR U-Net map + SFT-modulated LR trunk, pixel shuffle, bicubic skip",
     recipe=LITE_RECIPE,
     display="GP-lite",
+    crop_lr_multiple=LITE_CROP_LR_MULTIPLE,
 )
 def build_gp_lite(
     scale: int = 4,
@@ -230,6 +261,8 @@ def build_gp_lite(
     sft_blocks: int | None = None,
     upsampler: str = "shuffle",
     map_at: str = "hr",
+    cond_from: str = "features",
+    prior_grad: str = "joint",
 ) -> keras.Model:
     """gp-lite: input LR luminance (B, h, w, 1); outputs {"sr": (B, sH, sW, 1), "mask": (B, sH, sW, 3)}.
 
@@ -248,4 +281,6 @@ def build_gp_lite(
         upsampler,
         map_at,
         name="gp-lite",
+        cond_from=cond_from,
+        prior_grad=prior_grad,
     )

@@ -39,6 +39,9 @@ class ModelInfo:
     recipe: dict[str, Any] = dataclasses.field(default_factory=dict)
     # The paper's spelling, printed in tables and predict's summary line (e.g. "GP-lite", "SRResNet").
     display: str = ""
+    # Training crops are multiples of this many LR pixels even where the network needs fewer, so that a
+    # model and its no-prior ablation are trained on the very same crops (np-lite with gp-lite's 4).
+    crop_lr_multiple: int = 1
 
 
 _BUILDERS: dict[str, tuple[ModelInfo, Callable[..., keras.Model]]] = {}
@@ -52,6 +55,7 @@ def register(
     gan: bool = False,
     recipe: dict[str, Any] | None = None,
     display: str | None = None,
+    crop_lr_multiple: int = 1,
 ) -> Callable[[Callable[..., keras.Model]], Callable[..., keras.Model]]:
     """Decorator adding a builder ``f(scale, **settings) -> keras.Model`` under ``name``.
 
@@ -66,7 +70,9 @@ def register(
     def decorate(builder: Callable[..., keras.Model]) -> Callable[..., keras.Model]:
         if name in _BUILDERS:
             raise ValueError(f"model name {name!r} is registered twice")
-        info = ModelInfo(name, works_on, outputs, description, gan, dict(recipe or {}), display or name.upper())
+        info = ModelInfo(
+            name, works_on, outputs, description, gan, dict(recipe or {}), display or name.upper(), crop_lr_multiple
+        )
         _BUILDERS[name] = (info, builder)
         return builder
 

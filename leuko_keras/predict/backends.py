@@ -80,7 +80,9 @@ class TFLiteBackend(TFLiteModel):
     def __init__(self, path: Path, name: str | None = None) -> None:
         super().__init__(path)
         self.source = str(path)
-        self.name = name or pretty_name(sidecar_model_name(path) or path.stem) + " (TFLite)"
+        # Exports record their display name; only an older export's needs the Keras registry to spell it.
+        display = sidecar_model_name(path, "display") or pretty_name(sidecar_model_name(path) or path.stem)
+        self.name = name or display + " (TFLite)"
 
 
 def pretty_name(raw: str) -> str:

@@ -49,14 +49,15 @@ def embedded_metadata(data: bytes) -> dict[str, Any] | None:
     return None
 
 
-def sidecar_model_name(path: Path) -> str | None:
-    """The model name in the ``metadata.json`` that `leuko-keras export` writes beside its files, or None."""
+def sidecar_model_name(path: Path, key: str = "name") -> str | None:
+    """The model's ``key`` (``name`` or ``display``) in the ``metadata.json`` that `leuko-keras export` writes
+    beside its files, or None."""
     meta = path.parent / "metadata.json"
     try:
         model = json.loads(meta.read_text(encoding="utf-8")).get("model")
     except (OSError, ValueError, AttributeError):
         return None
-    name = model.get("name") if isinstance(model, dict) else model
+    name = model.get(key) if isinstance(model, dict) else (model if key == "name" else None)
     return name if isinstance(name, str) else None
 
 

@@ -111,14 +111,21 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
     )
 
 
-def _size_step(model: Any) -> int:
-    # Crops of several sources must stay multiples of what the model's U-Net needs.
+def _size_step(model: Any, config: FitConfig) -> int:
+    # Crops of several sources must stay multiples of what the model's U-Net needs, and of the LR multiple
+    # its family trains on (np-lite crops as gp-lite does).
+    from leuko_keras.models.registry import model_info
+
+    try:
+        info_multiple = model_info(config.model).crop_lr_multiple * config.scale
+    except Exception:  # a model name the registry does not know (a test's stand-in): no family constraint
+        info_multiple = 1
     try:
         from leuko_keras.inference import hr_multiple
 
-        return int(hr_multiple(model))
+        return math.lcm(int(hr_multiple(model)), info_multiple)
     except Exception:  # a test's stand-in model without layers: no constraint
-        return 1
+        return info_multiple
 
 
 def _examples(config: FitConfig, split: str) -> list:
@@ -314,7 +321,7 @@ def _fit_locked(
             model = (hooks.build_model or _build)(config)
             (hooks.compile_model or _compile)(model, config)
         need_mask = "mask" in _output_names(model, config)
-        make = hooks.make_dataset or functools.partial(_dataset, size_step=_size_step(model))
+        make = hooks.make_dataset or functools.partial(_dataset, size_step=_size_step(model, config))
         train = make(config, "train", need_mask)
         val = make(config, "val", need_mask)
         # An endless (seed, epoch)-keyed training stream states its epoch length; a finite dataset is one pass.
