@@ -9,6 +9,10 @@ each ``--data`` folder *given each test image's expert map*, beside bicubic and 
 paired-bootstrap 95% CIs. If the oracle's lead over np-lite is small, no predicted map can make the prior pay
 more than that in this design.
 
+``--map-at lr`` gives the oracle the expert map with its sub-pixel detail removed: one label per LR pixel (the
+majority of its s x s block), repeated. The gap between the two oracles is what the map's detail *finer than an
+LR pixel* is worth, which is exactly what a map predicted from the LR image has to invent.
+
     python benchmarks/prior_upper_bound.py --data ../shared/data/wbc/cellavision --data ../shared/data/wbc/tecom \\
         --scale 4 --minutes 12 --out runs/abl/oracle_x4 --compare NP-lite=runs/abl/np_x4 \\
         --compare GP-lite=runs/abl/gp_x4
@@ -17,6 +21,7 @@ more than that in this design.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -38,6 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="runs/oracle")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--score-only", action="store_true", help="Score the oracle already trained in --out")
+    p.add_argument(
+        "--map-at", choices=("hr", "lr"), default="hr", help="Expert map as drawn (hr) or one label per LR pixel (lr)"
+    )
     return p.parse_args(argv)
 
 
@@ -59,12 +67,40 @@ def build_oracle(config: Any) -> Any:
     return keras.Model({"lr": lr, "map": expert}, {"sr": sr}, name=model_name("oracle-lite", scale))
 
 
-def oracle_dataset(config: Any, split: str, need_mask: bool, size_step: int = 1) -> Any:
-    """fit's own stream, with the expert map moved from the targets to the inputs."""
+def lr_blocks(onehot: Any, scale: int) -> Any:
+    """One-hot HR maps (B, H, W, C) -> each s x s block set to its majority class (ties: lowest index).
+
+    >>> import numpy as np
+    >>> m = np.eye(3, dtype=np.float32)[np.array([[[0, 2], [2, 1]]])]
+    >>> lr_blocks(m, 2)[0].argmax(-1).tolist()
+    [[2, 2], [2, 2]]
+    """
+    import numpy as np
+
+    b, h, w, c = onehot.shape
+    counts = np.asarray(onehot, np.float32).reshape(b, h // scale, scale, w // scale, scale, c).sum(axis=(2, 4))
+    majority = np.eye(c, dtype=np.float32)[counts.argmax(-1)]
+    return majority.repeat(scale, axis=1).repeat(scale, axis=2)
+
+
+def _tf_lr_blocks(onehot: Any, scale: int) -> Any:
+    import tensorflow as tf
+
+    counts = tf.nn.avg_pool2d(onehot, scale, scale, "VALID")
+    majority = tf.one_hot(tf.argmax(counts, axis=-1), tf.shape(onehot)[-1], dtype=onehot.dtype)
+    return tf.repeat(tf.repeat(majority, scale, axis=1), scale, axis=2)
+
+
+def oracle_dataset(config: Any, split: str, need_mask: bool, size_step: int = 1, map_at: str = "hr") -> Any:
+    """fit's own stream, with the expert map moved from the targets to the inputs (``map_at="lr"``: blocky)."""
     from leuko_keras.training.fit import _dataset
 
     stream = _dataset(config, split, True, size_step)
-    return stream.map(lambda lr, target: ({"lr": lr, "map": target["mask"]}, {"sr": target["sr"]}))
+
+    def given(expert: Any) -> Any:
+        return _tf_lr_blocks(expert, config.scale) if map_at == "lr" else expert
+
+    return stream.map(lambda lr, target: ({"lr": lr, "map": given(target["mask"])}, {"sr": target["sr"]}))
 
 
 def train(args: argparse.Namespace) -> Path:
@@ -85,7 +121,8 @@ def train(args: argparse.Namespace) -> Path:
         verbose=0,
     )
     start = time.perf_counter()
-    result = fit(config, hooks=FitHooks(build_model=build_oracle, make_dataset=oracle_dataset))
+    make_dataset = functools.partial(oracle_dataset, map_at=args.map_at)
+    result = fit(config, hooks=FitHooks(build_model=build_oracle, make_dataset=make_dataset))
     print(
         f"oracle-lite x{args.scale}: {result.status}, {result.epochs_completed} epochs in "
         f"{(time.perf_counter() - start) / 60:.1f} min",
@@ -94,7 +131,11 @@ def train(args: argparse.Namespace) -> Path:
     return Path(args.out)
 
 
-def score_oracle(model: Any, examples: list[Any], scale: int) -> Any:
+def oracle_label(map_at: str) -> str:
+    return "Oracle-lite (expert map)" if map_at == "hr" else "Oracle-lite (expert map, one label per LR pixel)"
+
+
+def score_oracle(model: Any, examples: list[Any], scale: int, map_at: str = "hr") -> Any:
     """Per-image PSNR/SSIM of the oracle given each image's expert map (a ModelResult, as ``score`` returns)."""
     import numpy as np
 
@@ -106,13 +147,15 @@ def score_oracle(model: Any, examples: list[Any], scale: int) -> Any:
         if ex.labels is None:
             raise SystemExit(f"{ex.name}: no expert map; the upper bound needs maps for every test image")
         onehot = np.eye(3, dtype=np.float32)[np.asarray(ex.labels)]
+        if map_at == "lr":
+            onehot = lr_blocks(onehot[None], scale)[0]
         lr = np.asarray(ex.lr_y, dtype=np.float32)[None, ..., None]
         sr = model.predict_on_batch({"lr": lr, "map": onehot[None]})["sr"]
         sr = np.clip(np.asarray(sr, dtype=np.float64)[0, ..., 0], 0.0, 1.0)
         hr = np.asarray(ex.hr_y, dtype=np.float64)
         rows.append({"name": ex.name, "psnr": psnr(sr, hr, crop=scale), "ssim": ssim(sr, hr, crop=scale)})
     return ModelResult(
-        "Oracle-lite (expert map)",
+        oracle_label(map_at),
         scale,
         float(np.mean([r["psnr"] for r in rows])),
         float(np.mean([r["ssim"] for r in rows])),
@@ -139,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     for folder in args.data:
         examples = load_eval_examples(folder, args.scale, args.split)
         bicubic = score(BicubicBackend(args.scale), examples, args.scale)
-        results = [score_oracle(oracle, examples, args.scale)]
+        results = [score_oracle(oracle, examples, args.scale, args.map_at)]
         results += [score(backend, examples, args.scale) for _, backend in others]
-        labels = ["Oracle-lite (expert map)", *[label for label, _ in others]]
+        labels = [oracle_label(args.map_at), *[label for label, _ in others]]
         lines += [f"{Path(folder).name} ({len(examples)} test images): bicubic {bicubic.psnr:.2f} dB", ""]
         lines += [
             "| model | PSNR / SSIM | gain over bicubic [95% CI] | oracle minus model [95% CI] |",
