@@ -48,8 +48,14 @@ def machine() -> str:
 
 
 def training_facts(run: Path) -> dict[str, Any]:
-    """Epochs, optimiser steps and training minutes from the run's history and config."""
+    """Epochs, optimiser steps and training minutes from the run's history and config.
+
+    Minutes include a prior warm-up (``fit --prior-steps``), whose prior-only steps are counted apart.
+    """
     config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    warmup_file = run / "prior_warmup.json"
+    warmup = json.loads(warmup_file.read_text(encoding="utf-8")) if warmup_file.is_file() else None
+    warmup_seconds = float(warmup["seconds"]) if warmup else 0.0
     with open(run / "history.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     settings = config["settings"]
@@ -61,7 +67,8 @@ def training_facts(run: Path) -> dict[str, Any]:
         "epochs": len(rows),
         "steps": steps,
         "best_epoch": int(best["epoch"]),
-        "minutes": round(sum(float(r["seconds"]) for r in rows) / 60.0, 1),
+        "minutes": round((sum(float(r["seconds"]) for r in rows) + warmup_seconds) / 60.0, 1),
+        "prior_warmup": warmup,  # {"steps", "seconds", "map_dice", "map_loss"} or None
         "precision": config.get("precision"),
         "recipe": {
             k: settings.get(k) for k in ("size", "batch_size", "learning_rate", "schedule", "steps_per_epoch", "seed")

@@ -131,6 +131,13 @@ def fit(
     lambda_map: Annotated[
         float | None, typer.Option("--lambda", help="Weight of the parsing-map loss (default 1).")
     ] = None,
+    prior_steps: Annotated[
+        int | None,
+        typer.Option(
+            "--prior-steps",
+            help="First train the parsing-map prior alone for this many steps (cheap; counted in --time-budget).",
+        ),
+    ] = None,
     lr_decay: Annotated[bool, typer.Option("--lr-decay", help="Halve the learning rate every 10 epochs.")] = False,
     schedule: Annotated[
         str | None,
@@ -210,6 +217,7 @@ def fit(
         "batch_size": batch_size,
         "learning_rate": lr,
         "lambda_map": lambda_map,
+        "prior_steps": prior_steps,
         "seed": seed,
         "synthetic_count": synthetic_count,
         "time_budget_minutes": time_budget,

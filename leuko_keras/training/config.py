@@ -43,6 +43,7 @@ class FitConfig:
     learning_rate: float = 1e-4
     beta_1: float = 0.9
     lambda_map: float = 1.0
+    prior_steps: int = 0  # steps that train the map prior alone first (training.prior_warmup); in the time budget
     lr_decay: bool = False  # the paper's step halving; same as schedule="step"
     schedule: str = "constant"  # constant, step (halve every lr_decay_every epochs) or cosine (to 0 over the run)
     lr_decay_every: int = 10

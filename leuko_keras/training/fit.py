@@ -336,6 +336,8 @@ def _fit_locked(
         )
         if config.xla and plan.custom_loop:
             say("note: --xla is not used by the multi-worker loop (strategy.run cannot sit inside an XLA cluster)")
+        if config.prior_steps:
+            config = _warm_up_prior(config, model, train, run, plan, say)
         callbacks = make_callbacks(run, config, chief=chief, printer=say)
         verbose = config.verbose if (config.verbose != 1 or sys.stdout.isatty()) else 2
         status, message = "completed", ""
@@ -390,6 +392,25 @@ def _fit_locked(
         return result
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _warm_up_prior(
+    config: FitConfig, model: Any, train: Any, run: RunFolder, plan: DevicePlan, say: Callable
+) -> FitConfig:
+    """Run the prior warm-up once (a resumed run has it in its weights); the rest of the budget is the model's."""
+    from leuko_keras.training.prior_warmup import warm_up_prior
+    from leuko_keras.training.resume import resumed_epoch
+
+    if plan.custom_loop:
+        raise LeukoInputError("--prior-steps is not supported by the multi-worker loop; warm up on one machine")
+    if resumed_epoch(run.backup) or run.prior_warmup.is_file():
+        return config
+    with plan.strategy.scope():
+        done = warm_up_prior(model, train, config.prior_steps, config.learning_rate, config.beta_1, say)
+    run.write_json(run.prior_warmup, done)
+    if not config.time_budget_minutes:
+        return config
+    return config.replace(time_budget_minutes=max(config.time_budget_minutes - done["seconds"] / 60.0, 1e-3))
 
 
 def _diverged_message(error: Any, run: RunFolder, checkpoint: Any) -> str:

@@ -34,7 +34,16 @@ from leuko_keras.errors import LeukoInputError
 from leuko_keras.outputs import check_not_under_file
 from leuko_keras.training.runlock import LOCK_NAME, RunLock
 
-RUN_FILES = ("config.json", "best.keras", "last.keras", "history.csv", "curves.png", "summary.json", "state.json")
+RUN_FILES = (
+    "config.json",
+    "best.keras",
+    "last.keras",
+    "history.csv",
+    "curves.png",
+    "summary.json",
+    "state.json",
+    "prior_warmup.json",
+)
 RUN_DIRS = ("logs", "backup")
 MIN_FREE_BYTES = 50 * 2**20  # logs, csv, plots and some slack besides the model files
 
@@ -53,6 +62,7 @@ class RunFolder:
         self.state = self.root / "state.json"
         self.logs = self.root / "logs"
         self.backup = self.root / "backup"
+        self.prior_warmup = self.root / "prior_warmup.json"
 
     # -- preflight -----------------------------------------------------------------------------
     def preflight(self, resume: bool = False, overwrite: bool = False) -> None:
