@@ -91,11 +91,13 @@ def _tf_lr_blocks(onehot: Any, scale: int) -> Any:
     return tf.repeat(tf.repeat(majority, scale, axis=1), scale, axis=2)
 
 
-def oracle_dataset(config: Any, split: str, need_mask: bool, size_step: int = 1, map_at: str = "hr") -> Any:
-    """fit's own stream, with the expert map moved from the targets to the inputs (``map_at="lr"``: blocky)."""
+def oracle_dataset(config: Any, split: str, need_mask: bool, map_at: str = "hr") -> Any:
+    """fit's own stream on the lite pair's crops, the expert map moved from the targets to the inputs
+    (``map_at="lr"``: blocky)."""
+    from leuko_keras.models.lite import LITE_CROP_LR_MULTIPLE
     from leuko_keras.training.fit import _dataset
 
-    stream = _dataset(config, split, True, size_step)
+    stream = _dataset(config, split, True, LITE_CROP_LR_MULTIPLE * config.scale)
 
     def given(expert: Any) -> Any:
         return _tf_lr_blocks(expert, config.scale) if map_at == "lr" else expert
