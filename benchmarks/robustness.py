@@ -171,6 +171,7 @@ def train(args: argparse.Namespace, model: str, kind: str, scale: int) -> Path:
 
 def score_matrix(args: argparse.Namespace, runs: dict[tuple[str, str, int], Path]) -> list[dict[str, Any]]:
     """One row per (scale, test degradation, model or bicubic, training degradation)."""
+    from leuko_keras.data.source import DataSource
     from leuko_keras.evaluation.compare import paired_gain
     from leuko_keras.evaluation.evaluate import load_eval_examples, score
     from leuko_keras.predict.backends import BicubicBackend, load_backend
@@ -181,9 +182,10 @@ def score_matrix(args: argparse.Namespace, runs: dict[tuple[str, str, int], Path
     for source in _test_sources(args):
         for scale in args.scales:
             for test_kind in args.degradations:
-                examples = load_eval_examples(
-                    source, scale, args.split, args.synthetic_count, degradation=_record(test_kind, False)
+                test_data = DataSource.of(
+                    source, synthetic_count=args.synthetic_count, degradation=_record(test_kind, False)
                 )
+                examples = load_eval_examples(test_data, scale, args.split)
                 bicubic = score(BicubicBackend(scale), examples, scale)
                 rows.append(_row(scale, test_kind, "bicubic", None, bicubic, None, source))
                 for (model, train_kind, run_scale), backend in backends.items():
