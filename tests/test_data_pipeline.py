@@ -202,3 +202,11 @@ def test_source_fingerprint_tracks_the_data(tmp_path):
     assert source_fingerprint(tmp_path) != first
     with pytest.raises(LeukoInputError, match="nope"):
         source_fingerprint(tmp_path / "nope")
+
+
+def test_source_settings_passed_the_old_way_are_refused_not_ignored():
+    # load_examples(None, seed=1) once set the seed; now the seed is the DataSource's, so a stray keyword must fail.
+    with pytest.raises(TypeError, match="DataSource"):
+        load_examples(None, 4, split="all", seed=1)
+    with pytest.raises(TypeError, match="synthetic_count"):
+        make_dataset(None, 4, size=32, synthetic_count=10)

@@ -18,6 +18,7 @@ NumPy only: TensorFlow is not imported here (:mod:`leuko_keras.data.pipeline` bu
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,18 @@ def _synthetic_cells(count: int, size: int, seed: int) -> list[Any]:
         _SYNTH_CACHE.clear()
         _SYNTH_CACHE[key] = generate(count, size=size, seed=seed)
     return _SYNTH_CACHE[key]
+
+
+def _check_discover_options(options: dict[str, Any]) -> None:
+    # Before DataSource these were keywords of the loaders; passed the old way they would land here and,
+    # for the synthetic set, be ignored without a word (another seed, the same crops).
+    known = set(inspect.signature(discover).parameters) - {"folder"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword {', '.join(unknown)}: source settings belong in the DataSource, "
+            f"e.g. DataSource.of(location, {unknown[0]}=...); folder options are {', '.join(sorted(known))}"
+        )
 
 
 def _is_h5(location: Any) -> bool:
@@ -81,6 +94,7 @@ def iter_examples(
     >>> next(iter_examples(DataSource(synthetic_count=3, synthetic_size=64), 4, "all")).name  # doctest: +SKIP
     'cell_0000'
     """
+    _check_discover_options(discover_options)
     source = DataSource.of(source)
     if split not in SPLITS:
         raise LeukoInputError(f"split {split!r} is unknown; use train, val, test or all")
