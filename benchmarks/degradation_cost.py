@@ -43,6 +43,7 @@ def main() -> None:
 
     from leuko_keras.data.degradations import record_from_settings
     from leuko_keras.data.pipeline import make_dataset
+    from leuko_keras.data.source import DataSource
     from leuko_keras.models import build_model, compile_model, model_info
 
     recipe = model_info("np-lite").recipe
@@ -59,8 +60,8 @@ def main() -> None:
         (f"{args.kind} drawn per crop", record, True),
     ):
         ds = make_dataset(
-            args.data, args.scale, "train", batch_size=batch, size=size, random_crop=True, need_mask=False,
-            first_epoch=0, steps_per_epoch=100, degradation=degradation, per_crop_degradation=per_crop,
+            DataSource.of(args.data, degradation=degradation), args.scale, "train", batch_size=batch, size=size,
+            random_crop=True, need_mask=False, first_epoch=0, steps_per_epoch=100, per_crop_degradation=per_crop,
         )  # fmt: skip
         batches = iter(ds)
         pipe_wall, _ = _timed(lambda b: None, batches, args.warmup, args.steps * 2)

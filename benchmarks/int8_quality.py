@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     write_savedmodel(model, saved_model, (1, lr_size, lr_size, 1))
 
     def crops(count: int) -> np.ndarray:
-        return representative_crops(None, facts.data, facts.scale, lr_size, count, **facts.load_options)
+        return representative_crops(None, facts.source, facts.scale, lr_size, count)
 
     base = crops(DEFAULT_COUNT)
     many = crops(4 * DEFAULT_COUNT)
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     side = lr_size * facts.scale
     print(f"# int8 quality: {args.model}, x{facts.scale}, {lr_size}x{lr_size} LR -> {side}x{side} HR")
     print(f"# scored on: {args.data} test split, {len(examples)} images, as `leuko-keras evaluate -m X.tflite`")
-    source = facts.data or "built-in synthetic set"
+    source = "built-in synthetic set" if facts.source.synthetic else facts.source.label
     print(f"# calibration: {source} (training split); Keras float32 {keras_psnr:.3f} dB")
     print(f"# machine: {machine()}; latency = median of {args.runs} runs, ai_edge_litert 1 thread")
     print(

@@ -171,6 +171,7 @@ def train(args: argparse.Namespace, model: str, kind: str, scale: int) -> Path:
 
 def score_matrix(args: argparse.Namespace, runs: dict[tuple[str, str, int], Path]) -> list[dict[str, Any]]:
     """One row per (scale, test degradation, model or bicubic, training degradation)."""
+    from leuko_keras.data.source import DataSource
     from leuko_keras.evaluation.compare import paired_gain
     from leuko_keras.evaluation.evaluate import load_eval_examples, score
     from leuko_keras.predict.backends import BicubicBackend, load_backend
@@ -181,9 +182,10 @@ def score_matrix(args: argparse.Namespace, runs: dict[tuple[str, str, int], Path
     for source in _test_sources(args):
         for scale in args.scales:
             for test_kind in args.degradations:
-                examples = load_eval_examples(
-                    source, scale, args.split, args.synthetic_count, degradation=_record(test_kind, False)
+                test_data = DataSource.of(
+                    source, synthetic_count=args.synthetic_count, degradation=_record(test_kind, False)
                 )
+                examples = load_eval_examples(test_data, scale, args.split)
                 bicubic = score(BicubicBackend(scale), examples, scale)
                 rows.append(_row(scale, test_kind, "bicubic", None, bicubic, None, source))
                 for (model, train_kind, run_scale), backend in backends.items():
@@ -273,34 +275,29 @@ def _dice(row: dict[str, Any] | None) -> str:
 def training_table(runs: dict[tuple[str, str, int], Path]) -> str:
     """What each run got, read from the run itself: its training data (config.json), budget, epochs and minutes.
 
-    The budget is the run's own ``time_budget_minutes``, epochs and minutes come from its ``history.csv``,
-    so runs trained outside this script (``--run``) are described as they really were trained.
+    The budget is the run's own ``time_budget_minutes``, epochs and minutes come from its ``history.csv``
+    (both through ``ship_pretrained.training_facts``), so runs trained outside this script (``--run``) are
+    described as they really were trained.
     """
-    import csv
-    import json
+    try:
+        from ship_pretrained import training_facts  # run as a script: the sibling is on sys.path
+    except ImportError:  # imported as benchmarks.robustness (the tests)
+        from benchmarks.ship_pretrained import training_facts
 
     lines = [
         "| run | training data | LR | budget (min) | epochs | training minutes | steps/epoch x batch x crop |",
         "|---|---|---|---|---|---|---|",
     ]
     for (model, kind, scale), run_dir in runs.items():
-        path = run_dir / "history.csv"
-        rows = list(csv.DictReader(path.open(encoding="utf-8"))) if path.is_file() else []
-        minutes = sum(float(r.get("seconds") or 0.0) for r in rows) / 60
-        try:
-            config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            config = {}
-        settings = config.get("settings") or {}
-        data = settings.get("pairs") or settings.get("h5") or settings.get("data")
-        budget = settings.get("time_budget_minutes")
-        shape = f"{settings.get('steps_per_epoch') or 'one pass'} x {settings.get('batch_size', '?')} x "
-        shape += f"{settings.get('size', '?')} px"
-        ranges = any(isinstance(v, list) for v in (config.get("degradation") or {}).values())
+        facts = training_facts(run_dir, missing_ok=True)  # a run that never trained is a row of zeros
+        recipe, budget = facts["recipe"], facts["time_budget_minutes"]
+        shape = f"{recipe['steps_per_epoch'] or 'one pass'} x {recipe['batch_size'] or '?'} x "
+        shape += f"{recipe['size'] or '?'} px"
+        ranges = any(isinstance(v, list) for v in (facts["degradation"] or {}).values())
         lr = f"{kind}{' (ranges)' if ranges else ''}"
         lines.append(
-            f"| {model} on {kind} x{scale} | {_label(data)} | {lr} | {'-' if budget is None else f'{budget:g}'} | "
-            f"{len(rows)} | {minutes:.1f} | {shape} |"
+            f"| {model} on {kind} x{scale} | {_label(facts['source'])} | {lr} | "
+            f"{'-' if budget is None else f'{budget:g}'} | {facts['epochs']} | {facts['minutes']:.1f} | {shape} |"
         )
     return "\n".join(lines)
 

@@ -47,27 +47,35 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, flags: {present}"
 
 
-def training_facts(run: Path) -> dict[str, Any]:
-    """Epochs, optimiser steps and training minutes from the run's history and config.
+def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
+    """Epochs, optimiser steps, training time, data and recipe of a run, from its config.json and history.csv.
 
-    Minutes include a prior warm-up (``fit --prior-steps``), whose prior-only steps are counted apart.
+    The one reader of a run's own record: model cards (here), lite_ablations, robustness and reproduce_paper
+    describe runs through it. ``missing_ok``: a file the run has not written (never trained, stopped before
+    its first epoch) reads as empty instead of failing. Minutes include a prior warm-up (``fit --prior-steps``,
+    ``prior_warmup.json``), whose prior-only steps are counted apart.
+
+    >>> training_facts(Path("no/such/run"), missing_ok=True)["epochs"]
+    0
     """
-    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    config = _read_config(run / "config.json", missing_ok)
+    rows = _read_history(run / "history.csv", missing_ok)
+    settings = config.get("settings") or {}
     warmup_file = run / "prior_warmup.json"
     warmup = json.loads(warmup_file.read_text(encoding="utf-8")) if warmup_file.is_file() else None
-    warmup_seconds = float(warmup["seconds"]) if warmup else 0.0
-    with open(run / "history.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    settings = config["settings"]
     steps = len(rows) * int(settings.get("steps_per_epoch") or 0)
-    # Single-output models log val_psnr_y, two-output ones val_sr_psnr_y.
-    column = next(k for k in rows[0] if k.startswith("val_") and k.endswith("psnr_y"))
-    best = max(rows, key=lambda r: float(r.get(column) or "-inf"))
+    best_epoch = None
+    if rows:
+        # Single-output models log val_psnr_y, two-output ones val_sr_psnr_y.
+        column = next(k for k in rows[0] if k.startswith("val_") and k.endswith("psnr_y"))
+        best_epoch = int(max(rows, key=lambda r: float(r.get(column) or "-inf"))["epoch"])
+    seconds = sum((float(r.get("seconds") or 0.0) for r in rows), 0.0) + (float(warmup["seconds"]) if warmup else 0.0)
     return {
         "epochs": len(rows),
         "steps": steps,
-        "best_epoch": int(best["epoch"]),
-        "minutes": round((sum(float(r["seconds"]) for r in rows) + warmup_seconds) / 60.0, 1),
+        "best_epoch": best_epoch,
+        "minutes": round(seconds / 60.0, 1),
+        "seconds": round(seconds, 1),
         "prior_warmup": warmup,  # {"steps", "seconds", "map_dice", "map_loss"} or None
         "precision": config.get("precision"),
         "recipe": {
@@ -75,9 +83,28 @@ def training_facts(run: Path) -> dict[str, Any]:
         },
         "model_settings": settings.get("model_settings") or {},
         "data": settings.get("data"),
+        # What the pipeline read (an .h5 pack or real pairs win over the folder, as in training).
+        "source": settings.get("pairs") or settings.get("h5") or settings.get("data"),
+        "degradation": config.get("degradation"),  # the LR record (None: the paper's bicubic)
         "time_budget_minutes": settings.get("time_budget_minutes"),
         "init": settings.get("init"),  # fine-tuned from these weights (fit --init), if any
     }
+
+
+def _read_config(path: Path, missing_ok: bool) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        if not missing_ok:
+            raise
+        return {}
+
+
+def _read_history(path: Path, missing_ok: bool) -> list[dict[str, str]]:
+    if missing_ok and not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 def base_training(init: str | None) -> dict[str, Any] | None:

@@ -52,6 +52,7 @@ def run(precision: str, args: argparse.Namespace) -> dict[str, float]:
     import tensorflow as tf
 
     from leuko_keras.data.pipeline import make_dataset
+    from leuko_keras.data.source import DataSource
     from leuko_keras.models import build_model, compile_model
     from leuko_keras.training.precision import POLICIES
 
@@ -60,12 +61,11 @@ def run(precision: str, args: argparse.Namespace) -> dict[str, float]:
     keras.utils.set_random_seed(0)
     model = compile_model(build_model("gp", scale=4), jit_compile=args.jit)
     dataset = make_dataset(
-        None,
+        DataSource(synthetic_count=args.cells),
         scale=4,
         split="train",
         batch_size=args.batch,
         size=args.size,
-        synthetic_count=args.cells,
         repeat=True,
         random_crop=True,  # as fit trains
     )

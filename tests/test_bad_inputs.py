@@ -190,8 +190,8 @@ def test_the_user_sees_only_the_error_line_not_tensorflow_start_up(tmp_path: Pat
 
 def test_padding_to_a_size_memory_cannot_hold_is_one_line(monkeypatch) -> None:
     from leuko_keras import memory
+    from leuko_keras.data.crops import prepare_arrays
     from leuko_keras.data.dataset import make_example
-    from leuko_keras.data.pipeline import prepare_arrays
 
     example = make_example("cell_7", np.zeros((40, 48)), np.zeros((40, 48), np.uint8), 4)
     assert prepare_arrays(example, 4, 64)[1].shape == (64, 64, 1)

@@ -9,12 +9,15 @@ tf = pytest.importorskip("tensorflow")
 
 from leuko_keras.color import rgb_to_y  # noqa: E402
 from leuko_keras.data import h5pack  # noqa: E402
+from leuko_keras.data.crops import prepare_arrays  # noqa: E402
 from leuko_keras.data.dataset import make_example  # noqa: E402
-from leuko_keras.data.pipeline import load_examples, make_dataset, prepare_arrays  # noqa: E402
+from leuko_keras.data.examples import load_examples  # noqa: E402
+from leuko_keras.data.pipeline import make_dataset  # noqa: E402
+from leuko_keras.data.source import DataSource  # noqa: E402
 from leuko_keras.degrade import bicubic_upscale, make_lr  # noqa: E402
 from leuko_keras.errors import LeukoInputError  # noqa: E402
 
-SYNTH = {"synthetic_count": 10, "synthetic_size": 64}
+SYNTH = DataSource(synthetic_count=10, synthetic_size=64)
 
 
 def _all(ds):
@@ -23,7 +26,7 @@ def _all(ds):
 
 
 def test_synthetic_default_batches_shapes_and_ranges():
-    ds = make_dataset(None, scale=4, batch_size=3, size=48, split="train", **SYNTH)
+    ds = make_dataset(SYNTH, scale=4, batch_size=3, size=48, split="train")
     lr, targets = next(iter(ds))
     assert lr.shape == (3, 12, 12, 1) and targets["sr"].shape == (3, 48, 48, 1)
     assert targets["mask"].shape == (3, 48, 48, 3)
@@ -38,11 +41,11 @@ def test_synthetic_default_batches_shapes_and_ranges():
 
 
 def test_same_seed_same_batches_and_splits_are_disjoint():
-    first = _all(make_dataset(None, scale=2, batch_size=4, size=32, seed=1, **SYNTH))
-    again = _all(make_dataset(None, scale=2, batch_size=4, size=32, seed=1, **SYNTH))
+    first = _all(make_dataset(SYNTH.replace(seed=1), scale=2, batch_size=4, size=32))
+    again = _all(make_dataset(SYNTH.replace(seed=1), scale=2, batch_size=4, size=32))
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a[1], b[1])
-    names = {s: [e.name for e in load_examples(None, 2, split=s, seed=1, **SYNTH)] for s in ("train", "val", "test")}
+    names = {s: [e.name for e in load_examples(SYNTH.replace(seed=1), 2, split=s)] for s in ("train", "val", "test")}
     assert not set(names["train"]) & (set(names["val"]) | set(names["test"]))
     assert sum(len(v) for v in names.values()) == 10
 
@@ -59,8 +62,8 @@ def _dihedral(array, index):
 
 
 def test_augmentation_applies_one_transform_to_lr_hr_and_mask():
-    plain = _all(make_dataset(None, 4, batch_size=4, size=48, augment=False, shuffle=False, seed=3, **SYNTH))
-    moved = _all(make_dataset(None, 4, batch_size=4, size=48, augment=True, shuffle=False, seed=3, **SYNTH))
+    plain = _all(make_dataset(SYNTH.replace(seed=3), 4, batch_size=4, size=48, augment=False, shuffle=False))
+    moved = _all(make_dataset(SYNTH.replace(seed=3), 4, batch_size=4, size=48, augment=True, shuffle=False))
     used = set()
     for (lr0, hr0, m0), (lr1, hr1, m1) in zip(plain, moved, strict=True):
         matches = [k for k in range(8) if np.array_equal(_dihedral(hr0, k), hr1)]
@@ -93,8 +96,8 @@ def _find_window(full: np.ndarray, crop: np.ndarray) -> tuple[int, int]:
 
 
 def test_random_crops_are_exact_lr_hr_windows_and_move_between_epochs():
-    ds = make_dataset(None, 4, batch_size=1, size=32, augment=False, shuffle=False, random_crop=True, seed=5, **SYNTH)
-    examples = load_examples(None, 4, split="train", seed=5, **SYNTH)
+    ds = make_dataset(SYNTH.replace(seed=5), 4, batch_size=1, size=32, augment=False, shuffle=False, random_crop=True)
+    examples = load_examples(SYNTH.replace(seed=5), 4, split="train")
     first_epoch, second_epoch = _all(ds), _all(ds)
     offsets = []
     for (lr, hr, mask), example in zip(first_epoch, examples, strict=True):
@@ -130,7 +133,7 @@ def test_bicubic_input_kind():
     inputs, hr = prepare_arrays(example, 4, 48, input_kind="bicubic", need_mask=False)
     assert inputs.shape == hr.shape == (48, 48, 1)
     np.testing.assert_allclose(inputs[..., 0], bicubic_upscale(example.lr_y.astype(np.float64), 4), atol=1e-6)
-    ds = make_dataset(None, 4, batch_size=2, size=48, input_kind="bicubic", need_mask=False, **SYNTH)
+    ds = make_dataset(SYNTH, 4, batch_size=2, size=48, input_kind="bicubic", need_mask=False)
     lr, targets = next(iter(ds))
     assert lr.shape == (2, 48, 48, 1) and set(targets) == {"sr"}
 
@@ -138,14 +141,15 @@ def test_bicubic_input_kind():
 def test_varying_sizes_and_folder_source(wbc_dir, tmp_path):
     split = tmp_path / "split.txt"
     split.write_text("001 train\n005 train\n010 val\n")
-    ds = make_dataset(wbc_dir / "tecom", 4, batch_size=2, size=64, split_file=split, augment=False)
+    tecom = DataSource(wbc_dir / "tecom", split_file=split)
+    ds = make_dataset(tecom, 4, batch_size=2, size=64, augment=False)
     lr, targets = next(iter(ds))
     assert lr.shape == (2, 16, 16, 1) and targets["mask"].shape == (2, 64, 64, 3)
     # Images of different sizes, kept whole for random crops, still batch.
-    moving = make_dataset(wbc_dir / "tecom", 4, batch_size=2, size=64, split_file=split, random_crop=True)
+    moving = make_dataset(tecom, 4, batch_size=2, size=64, random_crop=True)
     lr, targets = next(iter(moving))
     assert lr.shape == (2, 16, 16, 1) and targets["mask"].shape == (2, 64, 64, 3)
-    full = make_dataset(wbc_dir / "tecom", 4, split="val", batch_size=1, size=None, split_file=split, need_mask=False)
+    full = make_dataset(tecom, 4, split="val", batch_size=1, size=None, need_mask=False)
     lr, targets = next(iter(full))
     assert targets["sr"].shape[1] == 4 * lr.shape[1] and targets["sr"].shape[1] % 4 == 0
 
@@ -160,9 +164,9 @@ def test_maps_needed_but_missing_and_bad_settings(tmp_path, synth_dir):
         make_dataset(tmp_path, 2, split="train", size=32)
     assert len(load_examples(tmp_path, 2, split="all")) == 3  # SR-only use is fine
     with pytest.raises(LeukoInputError, match="multiple of the scale"):
-        make_dataset(None, 3, size=64, **SYNTH)
+        make_dataset(SYNTH, 3, size=64)
     with pytest.raises(LeukoInputError, match="input kind"):
-        make_dataset(None, 4, input_kind="nearest", **SYNTH)
+        make_dataset(SYNTH, 4, input_kind="nearest")
 
 
 def test_h5_pack_gives_the_same_data_as_the_folder(synth_dir, tmp_path):
@@ -188,9 +192,9 @@ def test_h5_pack_gives_the_same_data_as_the_folder(synth_dir, tmp_path):
 
 
 def test_source_fingerprint_tracks_the_data(tmp_path):
-    from leuko_keras.data.pipeline import source_fingerprint
+    from leuko_keras.data.source import source_fingerprint
 
-    assert source_fingerprint(None, 48, 256, 0) != source_fingerprint(None, 48, 256, 1)
+    assert source_fingerprint(DataSource(seed=0)) != source_fingerprint(DataSource(seed=1))
     (tmp_path / "a.png").write_bytes(b"x")
     first = source_fingerprint(tmp_path)
     assert source_fingerprint(tmp_path) == first
@@ -198,3 +202,11 @@ def test_source_fingerprint_tracks_the_data(tmp_path):
     assert source_fingerprint(tmp_path) != first
     with pytest.raises(LeukoInputError, match="nope"):
         source_fingerprint(tmp_path / "nope")
+
+
+def test_source_settings_passed_the_old_way_are_refused_not_ignored():
+    # load_examples(None, seed=1) once set the seed; now the seed is the DataSource's, so a stray keyword must fail.
+    with pytest.raises(TypeError, match="DataSource"):
+        load_examples(None, 4, split="all", seed=1)
+    with pytest.raises(TypeError, match="synthetic_count"):
+        make_dataset(None, 4, size=32, synthetic_count=10)

@@ -10,10 +10,12 @@ from typer.testing import CliRunner
 
 from leuko_keras.cli import app
 from leuko_keras.data.degradations import degradation_record, degrade_example
-from leuko_keras.data.pipeline import load_examples, make_dataset
+from leuko_keras.data.examples import load_examples
+from leuko_keras.data.pipeline import make_dataset
+from leuko_keras.data.source import DataSource
 
 RUNNER = CliRunner()
-SYNTH = {"synthetic_count": 10, "synthetic_size": 64}
+SYNTH = DataSource(synthetic_count=10, synthetic_size=64)
 
 
 def _invoke(*args):
@@ -23,26 +25,26 @@ def _invoke(*args):
 
 def test_examples_are_made_with_the_degradation():
     record = degradation_record("microscope", na=[0.3, 0.6])
-    plain = load_examples(None, 4, split="all", **SYNTH)
-    degraded = load_examples(None, 4, split="all", degradation=record, **SYNTH)
+    plain = load_examples(SYNTH, 4, split="all")
+    degraded = load_examples(SYNTH.replace(degradation=record), 4, split="all")
     assert [e.name for e in degraded] == [e.name for e in plain]
     for a, b in zip(plain, degraded, strict=True):
         assert np.array_equal(a.hr_y, b.hr_y) and np.array_equal(a.labels, b.labels)
         assert b.lr_y.shape == a.lr_y.shape and not np.array_equal(a.lr_y, b.lr_y)
         assert np.array_equal(b.lr_y, degrade_example(a, 4, record, seed=0).lr_y)
     # The same run (seed) twice gives the same LR; another seed another draw.
-    again = load_examples(None, 4, split="all", degradation=record, **SYNTH)
+    again = load_examples(SYNTH.replace(degradation=record), 4, split="all")
     assert all(np.array_equal(a.lr_y, b.lr_y) for a, b in zip(degraded, again, strict=True))
-    other = load_examples(None, 4, split="all", degradation=record, seed=1, **SYNTH)
+    other = load_examples(SYNTH.replace(degradation=record, seed=1), 4, split="all")
     assert not np.array_equal(other[0].lr_y, degraded[0].lr_y)
     # Bicubic (or no record) is the paper's protocol, untouched.
-    bicubic = load_examples(None, 4, split="all", degradation=degradation_record("bicubic"), **SYNTH)
+    bicubic = load_examples(SYNTH.replace(degradation=degradation_record("bicubic")), 4, split="all")
     assert all(np.array_equal(a.lr_y, b.lr_y) for a, b in zip(plain, bicubic, strict=True))
 
 
 def test_dataset_batches_from_degraded_examples():
     record = degradation_record("phone")
-    lr, targets = next(iter(make_dataset(None, 4, "train", batch_size=2, size=32, degradation=record, **SYNTH)))
+    lr, targets = next(iter(make_dataset(SYNTH.replace(degradation=record), 4, "train", batch_size=2, size=32)))
     assert lr.shape == (2, 8, 8, 1) and targets["mask"].shape == (2, 32, 32, 3)
 
 
@@ -101,17 +103,18 @@ def test_export_uses_the_training_degradation_for_calibration_and_parity():
     model = build_model("np-lite", scale=2, filters=8, blocks=1)
     record = degradation_record("microscope")
     stored = RunRecord.from_config({"scale": 2, "model": "np-lite", "settings": {"degradation": record}})
-    assert _facts(model, stored, None).load_options["degradation"] == record
+    assert _facts(model, stored, None).source.degradation == record
     plain = RunRecord.from_config({"scale": 2, "model": "np-lite", "settings": {}})
-    assert "degradation" not in _facts(model, plain, None).load_options
+    assert _facts(model, plain, None).source.degradation is None
 
 
 def _stream(epoch, seed=0, record=None, per_crop=True):
     # Cells exactly the crop size, no flips, no shuffle: only the degradation can change the LR.
     record = record or degradation_record("microscope", na=[0.25, 0.65])
     ds = make_dataset(
-        None, 4, "train", batch_size=2, size=64, augment=False, shuffle=False, random_crop=True, need_mask=False,
-        first_epoch=epoch, steps_per_epoch=2, seed=seed, degradation=record, per_crop_degradation=per_crop, **SYNTH,
+        SYNTH.replace(seed=seed, degradation=record), 4, "train", batch_size=2, size=64, augment=False,
+        shuffle=False, random_crop=True, need_mask=False, first_epoch=epoch, steps_per_epoch=2,
+        per_crop_degradation=per_crop,
     )  # fmt: skip
     lr, targets = next(iter(ds))
     return lr.numpy(), targets["sr"].numpy()
@@ -138,11 +141,11 @@ def test_training_draws_the_degradation_per_crop_keyed_on_seed_and_epoch():
 def test_validation_keeps_one_draw_per_image_at_the_run_seed():
     record = degradation_record("microscope", na=[0.25, 0.65])
     options = {"batch_size": 1, "size": 64, "need_mask": False, "augment": False, "shuffle": False}
-    options |= {"degradation": record, **SYNTH}
-    first = [lr.numpy() for lr, _ in make_dataset(None, 4, "val", **options)]
-    second = [lr.numpy() for lr, _ in make_dataset(None, 4, "val", **options)]
+    source = SYNTH.replace(degradation=record)
+    first = [lr.numpy() for lr, _ in make_dataset(source, 4, "val", **options)]
+    second = [lr.numpy() for lr, _ in make_dataset(source, 4, "val", **options)]
     assert first and all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
-    expected = load_examples(None, 4, split="val", degradation=record, **SYNTH)
+    expected = load_examples(source, 4, split="val")
     assert np.allclose(first[0][0, ..., 0], expected[0].lr_y, atol=1e-6)
 
 

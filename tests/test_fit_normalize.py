@@ -10,8 +10,9 @@ import tifffile
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
+from leuko_keras.data.examples import load_examples
 from leuko_keras.data.normalize import from_config
-from leuko_keras.data.pipeline import load_examples
+from leuko_keras.data.source import DataSource
 
 RUNNER = CliRunner()
 TINY = ["--model", "np-lite", "--setting", "filters=8", "--setting", "blocks=1", "--epochs", "1", "--scale", "2"]
@@ -37,7 +38,7 @@ def _twelve_bit_cells(folder: Path, count: int = 10) -> Path:
 def test_the_data_layer_puts_12bit_files_in_network_units(tmp_path):
     data = _twelve_bit_cells(tmp_path / "cells", count=4)
     plain = load_examples(data, 2, split="all")
-    twelve = load_examples(data, 2, split="all", normalize="bits=12")
+    twelve = load_examples(DataSource(data, normalize="bits=12"), 2, split="all")
     # Divided by 65535 the cells reach the network at 1/16 of their brightness; bits=12 undoes that.
     assert max(float(e.hr_rgb.max()) for e in plain) < 0.07
     assert max(float(e.hr_rgb.max()) for e in twelve) > 0.8

@@ -106,7 +106,9 @@ def _write_cells(folder, count, size, seed):
 
 
 def test_several_folders_each_split_alone_and_cropped_to_fit(tmp_path):
-    from leuko_keras.data.pipeline import load_examples, make_dataset, source_crop_size
+    from leuko_keras.data.crops import source_crop_size
+    from leuko_keras.data.examples import load_examples
+    from leuko_keras.data.pipeline import make_dataset
 
     big = _write_cells(tmp_path / "big", 10, 96, 1)
     small = _write_cells(tmp_path / "small", 10, 40, 2)

@@ -68,7 +68,9 @@ def test_examples_are_the_files_as_read(pairs_dir):
 
 
 def test_pipeline_takes_a_pairs_folder_without_re_degrading(pairs_dir):
-    from leuko_keras.data.pipeline import load_examples, make_dataset
+    from leuko_keras.data.examples import load_examples
+    from leuko_keras.data.pipeline import make_dataset
+    from leuko_keras.data.source import DataSource
 
     examples = load_examples(pairs_dir, 2, split="all", need_mask=True)
     direct = list(iter_pair_examples(pairs_dir, 2))
@@ -84,7 +86,7 @@ def test_pipeline_takes_a_pairs_folder_without_re_degrading(pairs_dir):
     from leuko_keras.data.degradations import degradation_record
 
     with pytest.raises(LeukoInputError, match="not degraded again"):
-        load_examples(pairs_dir, 2, split="all", degradation=degradation_record("microscope"))
+        load_examples(DataSource(pairs_dir, degradation=degradation_record("microscope")), 2, split="all")
 
 
 def _broken(root: Path, lr_size: tuple[int, int], hr_size: tuple[int, int], lr_name: str = "b.png") -> Path:

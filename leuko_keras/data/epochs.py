@@ -58,7 +58,7 @@ def epoch_dataset(
 ):
     """An endless, batched ``tf.data.Dataset`` of the training stream from ``first_epoch`` on.
 
-    ``arrays`` are :func:`leuko_keras.data.pipeline.prepare_arrays` tuples; ``crop_size`` draws a random
+    ``arrays`` are :func:`leuko_keras.data.crops.prepare_arrays` tuples; ``crop_size`` draws a random
     window of that size (``factor`` = input pixels per HR pixel step, the scale for LR input). The
     returned dataset carries ``steps_per_epoch`` as an attribute for ``model.fit``. ``degrade`` is
     (degradation record, the whole HR images padded as ``arrays``, input kind): each crop's input is
@@ -66,7 +66,7 @@ def epoch_dataset(
     """
     import tensorflow as tf
 
-    from leuko_keras.data.pipeline import _augment, _random_crop, _to_targets, crop_offsets
+    from leuko_keras.data.tf_transforms import crop_offsets, dihedral, random_window, to_targets
 
     count = len(arrays)
     steps = steps_for(count, batch_size, steps_per_epoch)
@@ -101,17 +101,17 @@ def epoch_dataset(
             if degraded is not None:
                 top, left = crop_offsets(random, tf.shape(item[1]), crop_size, scale)
                 made = degraded(index, top, left, epoch, slot)
-            item = _random_crop(item, random, crop_size, scale, factor or scale)
+            item = random_window(item, random, crop_size, scale, factor or scale)
             if degraded is not None:
                 item = (tf.ensure_shape(made, item[0].shape), *item[1:])
         if augment:
-            item = _augment(item, draw(_AUGMENT, epoch, slot))
+            item = dihedral(item, draw(_AUGMENT, epoch, slot))
         return item
 
     ds = tf.data.Dataset.range(int(first_epoch), 2**40).flat_map(order)
     ds = ds.map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.batch(batch_size, drop_remainder=True)
-    ds = ds.map(_to_targets, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
+    ds = ds.map(to_targets, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
     ds.steps_per_epoch = steps  # an endless stream: fit needs the epoch length from here
     return ds
 

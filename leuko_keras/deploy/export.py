@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.atomic import atomic_dir, disk_full_error, write_json_atomic
+from leuko_keras.data.source import DataSource
 from leuko_keras.deploy import metadata as meta
 from leuko_keras.deploy import parity
 from leuko_keras.deploy.representative import DEFAULT_COUNT, representative_crops
@@ -60,8 +61,7 @@ class _ModelFacts:
     scale: int
     settings: dict[str, Any]
     training: dict[str, Any]
-    data: Any
-    load_options: dict[str, Any]
+    source: DataSource  # held-out and calibration images: the run's split, seed and LR model
     hr_multiple: int
 
 
@@ -124,7 +124,7 @@ def _facts(model: Any, record: RunRecord, data: Any) -> _ModelFacts:
             # needs held-out images, and the synthetic set is always there (pass --data for real ones).
             data = None
     # Same split seed and synthetic set as training, so "held-out" really is held out.
-    options = {"seed": record.seed}
+    options: dict[str, Any] = {"seed": record.seed}
     if training.get("synthetic_count"):
         options["synthetic_count"] = int(training["synthetic_count"])
     from leuko_keras.data.pairs import is_pairs_folder
@@ -137,7 +137,13 @@ def _facts(model: Any, record: RunRecord, data: Any) -> _ModelFacts:
         # Calibration and parity images in the units the network was trained on (fit --normalize);
         # the synthetic stand-in is 8-bit and already in them.
         options["normalize"] = normalize
-    return _ModelFacts(name, scale, dict(record.settings), training, data, options, hr_multiple(model))
+    source = DataSource.of(data, **options)
+    return _ModelFacts(name, scale, dict(record.settings), training, source, hr_multiple(model))
+
+
+def _json_location(source: DataSource) -> Any:
+    # Several folders are a list in metadata.json, as config.json records them.
+    return list(source.location) if source.several else source.location
 
 
 def export_model(
@@ -170,7 +176,8 @@ def export_model(
     check_ours(model, source)
     model = float32_model(model)
     facts = _facts(model, record, os.fspath(data) if data is not None else None)
-    inputs = tuple(facts.data) if isinstance(facts.data, list | tuple) else (facts.data,)
+    held_out = facts.source.location
+    inputs = held_out if facts.source.several else (held_out,)
     check_output_folder(out_dir, "--out", owned=export_owned, inputs=inputs, what="an earlier export")
     check_input_size(input_size, facts.scale, facts.hr_multiple)
     lr_size = input_size // facts.scale
@@ -181,17 +188,13 @@ def export_model(
     # Everything that can fail on user input happens before the first write.
     crops = None
     if "int8" in quantizations:
-        crops = representative_crops(
-            representative, facts.data, facts.scale, lr_size, calibration_count, **facts.load_options
-        )
+        crops = representative_crops(representative, facts.source, facts.scale, lr_size, calibration_count)
         log(f"drew {len(crops)} calibration crops of {lr_size}x{lr_size}")
     pairs, split = ([], "none")
     if quantizations:
-        pairs, split = parity.heldout_pairs(facts.data, facts.scale, lr_size, parity_images, **facts.load_options)
+        pairs, split = parity.heldout_pairs(facts.source, facts.scale, lr_size, parity_images)
         if not pairs:
-            raise LeukoInputError(
-                f"{facts.data or 'synthetic set'}: no held-out images for the parity gate; pass --data"
-            )
+            raise LeukoInputError(f"{facts.source.label}: no held-out images for the parity gate; pass --data")
 
     artifacts: dict[str, dict[str, Any]] = {}
     failed: dict[str, str] = {}
@@ -260,7 +263,7 @@ def _parity_report(
             for q, (k, v) in parity.GATES.items()
         },
         "heldout": {
-            "source": facts.data or "built-in synthetic set",
+            "source": _json_location(facts.source) or "built-in synthetic set",
             "split": split,
             "images": [pair.name for pair in pairs],
         },

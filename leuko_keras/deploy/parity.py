@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from leuko_keras.data.source import DataSource, Location
 from leuko_keras.metrics import psnr, ssim
 
 GATES = {
@@ -66,15 +67,18 @@ def crop_pair(name: str, lr_y: np.ndarray, hr_y: np.ndarray, lr_size: int, scale
     return Pair(name, lr, hr)
 
 
-def heldout_pairs(source: Any, scale: int, lr_size: int, limit: int = 8, **load_options: Any) -> tuple[list[Pair], str]:
+def heldout_pairs(source: DataSource | Location, scale: int, lr_size: int, limit: int = 8) -> tuple[list[Pair], str]:
     """Up to ``limit`` held-out crops from ``source``: the test split, else val, else train (named in the result).
 
-    ``load_options`` (``seed``, ``synthetic_count``) go to ``pipeline.load_examples``.
+    ``source`` is the run's :class:`~leuko_keras.data.source.DataSource` (its seed and synthetic set, so
+    "held-out" is held out from that run), or a bare location.
+
+    >>> pairs, split = heldout_pairs(DataSource(synthetic_count=10, synthetic_size=64), 4, 16)  # doctest: +SKIP
     """
-    from leuko_keras.data.pipeline import load_examples
+    from leuko_keras.data.examples import load_examples
 
     for split in ("test", "val", "train"):
-        examples = load_examples(source, scale, split=split, need_mask=False, **load_options)
+        examples = load_examples(source, scale, split=split, need_mask=False)
         if examples:
             pairs = [crop_pair(e.name, e.lr_y, e.hr_y, lr_size, scale) for e in examples[:limit]]
             return pairs, split

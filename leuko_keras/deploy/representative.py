@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from leuko_keras.data.source import DataSource, Location
 from leuko_keras.errors import LeukoInputError
 
 DEFAULT_COUNT = 100
@@ -95,21 +95,20 @@ def folder_luminance(folder: str | os.PathLike) -> list[np.ndarray]:
     return [luminance(read_image(path).pixels) for path in paths]
 
 
-def training_luminance(source: Any, scale: int, **load_options: Any) -> list[np.ndarray]:
-    """LR luminance of the training split of ``source`` (folder, .h5, or None for the synthetic set)."""
-    from leuko_keras.data.pipeline import load_examples
+def training_luminance(source: DataSource | Location, scale: int) -> list[np.ndarray]:
+    """LR luminance of the training split of ``source`` (a DataSource, or a folder, .h5, None = synthetic)."""
+    from leuko_keras.data.examples import load_examples
 
-    examples = load_examples(source, scale, split="train", need_mask=False, **load_options)
+    examples = load_examples(source, scale, split="train", need_mask=False)
     return [np.asarray(example.lr_y, dtype=np.float32) for example in examples]
 
 
 def representative_crops(
     representative: str | os.PathLike | None,
-    source: Any,
+    source: DataSource | Location,
     scale: int,
     lr_size: int,
     count: int = DEFAULT_COUNT,
-    **load_options: Any,
 ) -> np.ndarray:
     """Crops from ``--representative`` if given, else from the training data ``source``.
 
@@ -117,5 +116,6 @@ def representative_crops(
     """
     if representative is not None:
         return draw_crops(folder_luminance(representative), lr_size, count, origin=os.fspath(representative))
-    origin = f"{source or 'built-in synthetic set'} (training split)"
-    return draw_crops(training_luminance(source, scale, **load_options), lr_size, count, origin=origin)
+    source = DataSource.of(source)
+    where = "built-in synthetic set" if source.synthetic else source.label
+    return draw_crops(training_luminance(source, scale), lr_size, count, origin=f"{where} (training split)")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from leuko_keras.data.source import DataSource, Location
 from leuko_keras.degrade import SUPPORTED_SCALES
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.evaluation.compare import compare
@@ -50,33 +51,23 @@ class Evaluation:
         }
 
 
-def load_eval_examples(
-    data: str | os.PathLike | None,
-    scale: int,
-    split: str = "test",
-    synthetic_count: int = SYNTHETIC_TEST_COUNT,
-    degradation: dict[str, Any] | None = None,
-    normalize: Any = None,
-) -> list[Any]:
-    """The split's examples at ``scale`` (maps loaded where they exist); ``data=None`` is the synthetic default.
+def load_eval_examples(source: DataSource | Location, scale: int, split: str = "test") -> list[Any]:
+    """The split's examples at ``scale`` (maps loaded where they exist); a location of None is the synthetic default.
 
-    ``data`` may be a folder of real pairs (``lr/`` + ``hr/``), scored as they are; ``degradation`` (a
-    :mod:`leuko_keras.data.degradations` record) makes the LR images by that model instead of bicubic;
-    ``normalize`` (a :mod:`leuko_keras.data.normalize` rule) puts HR and LR in network units first.
+    ``source`` (a :class:`~leuko_keras.data.source.DataSource`, or a bare location) may be a folder of real
+    pairs (``lr/`` + ``hr/``), scored as they are; its ``degradation`` (a :mod:`leuko_keras.data.degradations`
+    record) makes the LR images by that model instead of bicubic; its ``normalize`` rule puts HR and LR in
+    network units first. The synthetic default is :data:`SYNTHETIC_TEST_COUNT` cells.
+
+    >>> examples = load_eval_examples(DataSource(synthetic_count=10, synthetic_size=64), 4)  # doctest: +SKIP
     """
-    from leuko_keras.data.pipeline import load_examples
+    from leuko_keras.data.examples import load_examples
 
-    examples = load_examples(
-        data,
-        scale,
-        split=split,
-        need_mask=False,
-        synthetic_count=synthetic_count,
-        degradation=degradation,
-        normalize=normalize,
-    )
+    source = DataSource.of(source)
+    examples = load_examples(source, scale, split=split, need_mask=False)
     if not examples:
-        raise LeukoInputError(f"{data or 'synthetic data'}: the {split!r} split is empty; use more images or --split")
+        where = source.label if not source.synthetic else "synthetic data"
+        raise LeukoInputError(f"{where}: the {split!r} split is empty; use more images or --split")
     return examples
 
 
@@ -225,8 +216,9 @@ def evaluate(
     rule = evaluation_rule(normalize, [b for group in grouped.values() for b in group])
     results: list[ModelResult] = []
     examples: dict[int, list[Any]] = {}
+    source = DataSource.of(data, synthetic_count=synthetic_count, degradation=degradation, normalize=rule)
     for s, backends in grouped.items():
-        examples[s] = load_eval_examples(data, s, split, synthetic_count, degradation, rule)
+        examples[s] = load_eval_examples(source, s, split)
         for backend in backends:
             if log:
                 log(f"x{s} {backend.name}: {len(examples[s])} images")

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leuko_keras.errors import LeukoInputError
+
+if TYPE_CHECKING:
+    from leuko_keras.data.source import DataSource
 
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 SCHEDULES = ("constant", "step", "cosine")
@@ -89,6 +92,24 @@ class FitConfig:
     def source(self) -> str | list[str] | None:
         """The data source handed to the pipeline: pairs, an .h5 file, a folder (or several), or None (synthetic)."""
         return self.pairs or self.h5 or self.data
+
+    def data_source(self) -> DataSource:
+        """The run's examples as the data layer takes them: the source, the split seed and how LR is made.
+
+        Training, validation, the fingerprint in ``config.json`` all read this one value.
+
+        >>> FitConfig(out="r", data="cells/", seed=2, synthetic_count=10).data_source().location
+        'cells/'
+        """
+        from leuko_keras.data.source import DataSource
+
+        return DataSource.of(
+            self.source,
+            synthetic_count=self.synthetic_count,
+            seed=self.seed,
+            degradation=self.degradation,
+            normalize=self.normalize,
+        )
 
     def validate(self) -> FitConfig:
         """Raise :class:`LeukoInputError` on impossible settings; return self."""

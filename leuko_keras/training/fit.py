@@ -92,7 +92,7 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
     # Training is an endless stream keyed on (seed, epoch), started where the backup says training resumes.
     first = resumed_epoch(worker_folder(config.out, read_tf_config()).backup) if training else None
     return make_dataset(
-        config.source,
+        config.data_source(),
         scale=config.scale,
         split=split,
         batch_size=config.batch_size,
@@ -100,14 +100,10 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
         augment=config.augment and training,
         random_crop=training,
         need_mask=need_mask,
-        seed=config.seed,
         shuffle=training,
-        synthetic_count=config.synthetic_count,
         first_epoch=first,
         steps_per_epoch=config.steps_per_epoch if training else None,
         size_step=size_step,
-        degradation=config.degradation,
-        normalize=config.normalize,
     )
 
 
@@ -129,18 +125,10 @@ def _size_step(model: Any, config: FitConfig) -> int:
 
 
 def _examples(config: FitConfig, split: str) -> list:
-    from leuko_keras.data.pipeline import load_examples
+    from leuko_keras.data.examples import load_examples
 
-    return load_examples(
-        config.source,
-        config.scale,
-        split,
-        need_mask=False,  # maps are read where they exist; np models train on data (or pairs) without any
-        synthetic_count=config.synthetic_count,
-        seed=config.seed,
-        degradation=config.degradation,
-        normalize=config.normalize,
-    )
+    # Maps are read where they exist; np models train on data (or pairs) without any.
+    return load_examples(config.data_source(), config.scale, split, need_mask=False)
 
 
 def _load(path: Path) -> Any:
@@ -197,10 +185,10 @@ def _versions() -> dict[str, str]:
 
 def _fingerprint(config: FitConfig) -> str:
     try:
-        from leuko_keras.data.pipeline import source_fingerprint
+        from leuko_keras.data.source import source_fingerprint
     except ImportError:  # pragma: no cover - data layer absent
         return str(config.source)
-    return source_fingerprint(config.source, config.synthetic_count, seed=config.seed)
+    return source_fingerprint(config.data_source())
 
 
 def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: RunFolder, model: Any) -> dict:
