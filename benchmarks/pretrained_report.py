@@ -36,7 +36,7 @@ def trained_text(card: dict | None) -> str:
 
 def minutes(card: dict | None) -> float:
     """All training minutes behind a card (a fine-tuned model counts its base run too)."""
-    from ship_pretrained import all_training  # a sibling script: one reading of a card's training record
+    from leuko_keras.presets import all_training
 
     return all_training(card["training"])[1] if card else 0.0
 

@@ -187,20 +187,12 @@ def card_markdown(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def all_training(t: dict[str, Any]) -> tuple[int, float]:
-    """Steps and minutes behind a card's ``training`` record, a fine-tuned model's base run included.
-
-    >>> all_training({"steps": 10, "minutes": 2.0, "base": {"steps": 5, "minutes": 1.5}})
-    (15, 3.5)
-    """
-    base = t.get("base") or {}
-    return int(t["steps"]) + int(base.get("steps") or 0), float(t["minutes"]) + float(base.get("minutes") or 0.0)
-
-
 def _fine_tuning_lines(t: dict[str, Any]) -> list[str]:
     base = t.get("base")
     if not base:
         return []
+    from leuko_keras.presets import all_training
+
     steps, minutes = all_training(t)
     return [
         f"- Fine-tuned (`fit --init`) from {base['from']} ({base.get('steps', '?')} steps, "

@@ -139,7 +139,7 @@ def run_demo(
         runs[name] = result.run_dir
         paths[f"run {name}"] = result.run_dir
 
-    from leuko_keras.presets import list_pretrained, model_card
+    from leuko_keras.presets import all_training, list_pretrained, model_card
 
     shipped = [PRETRAINED_MODEL] if PRETRAINED_MODEL in list_pretrained() and plan.scale == 4 else []
     say(f"[3/6] evaluating {', '.join([*runs, *shipped])} against bicubic on the held-out split")
@@ -154,7 +154,7 @@ def run_demo(
         )
         title += (
             f". GP-lite (pretrained) = the shipped {PRETRAINED_MODEL}, trained on real cells ({card['data']}; "
-            f"{card['training']['minutes']:g} min), never on these synthetic ones; "
+            f"{all_training(card['training'])[1]:g} min), never on these synthetic ones; "
             f"its gain over bicubic on the real held-out test splits: {real}"
         )
     table = render(ev.results, ev.comparisons, ev.protocol, title=title)

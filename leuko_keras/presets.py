@@ -82,6 +82,17 @@ def model_card(name: str) -> dict[str, Any]:
         raise LeukoInputError(f"{path}: model card unreadable ({error}); reinstall leuko-keras") from error
 
 
+def all_training(training: dict[str, Any]) -> tuple[int, float]:
+    """Steps and minutes behind a card's ``training`` record, a fine-tuned model's base run included.
+
+    >>> all_training({"steps": 10, "minutes": 2.0, "base": {"steps": 5, "minutes": 1.5}})
+    (15, 3.5)
+    """
+    base = training.get("base") or {}
+    steps = int(training["steps"]) + int(base.get("steps") or 0)
+    return steps, float(training["minutes"]) + float(base.get("minutes") or 0.0)
+
+
 def list_pretrained() -> list[str]:
     """Names of the pretrained models shipped in this install, in registry order."""
     return [name for name in PRETRAINED if (WEIGHTS_DIR / name / "best.keras").is_file()]
