@@ -14,7 +14,6 @@ paired-bootstrap 95% CIs over the test images.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -38,9 +37,8 @@ def budget(run_dir: Path) -> dict[str, Any]:
     """Steps, minutes and settings of a run, read from its own files as a model card reads them."""
     from ship_pretrained import training_facts  # a sibling script: one reader of config.json + history.csv
 
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
-    degradation = (config.get("degradation") or {}).get("kind", "bicubic")
-    return {**training_facts(run_dir), "model": config.get("model"), "degradation": degradation}
+    facts = training_facts(run_dir)
+    return {**facts, "degradation": (facts["degradation"] or {}).get("kind", "bicubic")}
 
 
 def main(argv: list[str] | None = None) -> int:

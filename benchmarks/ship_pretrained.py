@@ -86,6 +86,7 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
         # What the pipeline read (an .h5 pack or real pairs win over the folder, as in training).
         "source": settings.get("pairs") or settings.get("h5") or settings.get("data"),
         "degradation": config.get("degradation"),  # the LR record (None: the paper's bicubic)
+        "model": config.get("model"),
         "time_budget_minutes": settings.get("time_budget_minutes"),
         "init": settings.get("init"),  # fine-tuned from these weights (fit --init), if any
     }
