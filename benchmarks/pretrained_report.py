@@ -24,14 +24,15 @@ def _ci(comparison) -> str:
 
 
 def trained_text(card: dict | None) -> str:
-    """Steps and minutes of a card's training, the run it was fine-tuned from first (fit --init)."""
+    """Steps and minutes of a card's training, each run it was fine-tuned from first (fit --init)."""
     if not card:
         return "-"
-    t = card["training"]
-    base = t.get("base")
-    if base and "steps" in base:
-        return f"{base['steps']}+{t['steps']} steps, {base['minutes']:g}+{t['minutes']:g} min (fine-tuned)"
-    return f"{t['steps']} steps, {t['minutes']:g} min"
+    from leuko_keras.presets import training_chain
+
+    chain = training_chain(card["training"])
+    steps = "+".join(str(s) for s, _ in chain)
+    minutes = "+".join(f"{m:g}" for _, m in chain)
+    return f"{steps} steps, {minutes} min" + (" (fine-tuned)" if len(chain) > 1 else "")
 
 
 def minutes(card: dict | None) -> float:

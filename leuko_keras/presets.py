@@ -82,15 +82,32 @@ def model_card(name: str) -> dict[str, Any]:
         raise LeukoInputError(f"{path}: model card unreadable ({error}); reinstall leuko-keras") from error
 
 
+def training_chain(training: dict[str, Any]) -> list[tuple[int, float]]:
+    """(steps, minutes) of every training behind a card's ``training`` record, the first run first.
+
+    A model fine-tuned with ``fit --init`` carries the record of what it started from as ``base``,
+    which may itself have a ``base``.
+
+    >>> first = {"steps": 1, "minutes": 0.5}
+    >>> training_chain({"steps": 10, "minutes": 2.0, "base": {"steps": 5, "minutes": 1.5, "base": first}})
+    [(1, 0.5), (5, 1.5), (10, 2.0)]
+    """
+    chain = []
+    record: dict[str, Any] | None = training
+    while record and "minutes" in record:
+        chain.append((int(record.get("steps") or 0), float(record["minutes"])))
+        record = record.get("base")
+    return chain[::-1]
+
+
 def all_training(training: dict[str, Any]) -> tuple[int, float]:
-    """Steps and minutes behind a card's ``training`` record, a fine-tuned model's base run included.
+    """Steps and minutes behind a card's ``training`` record, every run it was fine-tuned from included.
 
     >>> all_training({"steps": 10, "minutes": 2.0, "base": {"steps": 5, "minutes": 1.5}})
     (15, 3.5)
     """
-    base = training.get("base") or {}
-    steps = int(training["steps"]) + int(base.get("steps") or 0)
-    return steps, float(training["minutes"]) + float(base.get("minutes") or 0.0)
+    chain = training_chain(training)
+    return sum(steps for steps, _ in chain), round(sum(minutes for _, minutes in chain), 1)
 
 
 def list_pretrained() -> list[str]:
