@@ -58,11 +58,14 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
     >>> training_facts(Path("no/such/run"), missing_ok=True)["epochs"]
     0
     """
-    config = _read_config(run / "config.json", missing_ok)
-    rows = _read_history(run / "history.csv", missing_ok)
+    from leuko_keras.runrecord import RunRecord
+    from leuko_keras.training.runfolder import RunFolder
+
+    folder = RunFolder(run)
+    config = _read_config(folder.config, missing_ok)
+    rows = _read_history(folder.history, missing_ok)
     settings = config.get("settings") or {}
-    warmup_file = run / "prior_warmup.json"
-    warmup = json.loads(warmup_file.read_text(encoding="utf-8")) if warmup_file.is_file() else None
+    warmup = json.loads(folder.prior_warmup.read_text(encoding="utf-8")) if folder.prior_warmup.is_file() else None
     steps = len(rows) * int(settings.get("steps_per_epoch") or 0)
     best_epoch = None
     if rows:
@@ -84,7 +87,7 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
         "model_settings": settings.get("model_settings") or {},
         "data": settings.get("data"),
         # What the pipeline read (an .h5 pack or real pairs win over the folder, as in training).
-        "source": settings.get("pairs") or settings.get("h5") or settings.get("data"),
+        "source": RunRecord.from_config(config, config_file=folder.config).data_source,
         "degradation": config.get("degradation"),  # the LR record (None: the paper's bicubic)
         "model": config.get("model"),
         "time_budget_minutes": settings.get("time_budget_minutes"),

@@ -92,7 +92,7 @@ class RunRecord:
     @property
     def data_source(self) -> str | list[str] | None:
         """The run's training data as the pipeline takes it (pairs, an .h5 pack, folders); None = synthetic."""
-        return self.training.get("pairs") or self.training.get("h5") or self.training.get("data")
+        return self.fit.source if self.fit is not None else None
 
     @classmethod
     def from_config(

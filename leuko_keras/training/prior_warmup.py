@@ -3,8 +3,9 @@
 The prior (gp-lite's LR U-Net and map head; the paper GP's U-Net) is a small part of the graph: at x8 a
 prior-only step skips the trunk and its HR-size upsampling convolutions, so it costs a fraction of a full step.
 Trained end to end from the start, the prior's map is still coarse when the trunk learns to read it (validation
-map Dice 0.81 after 750 gp-lite steps at x8), and the modulation adapts to a map that keeps changing. Warmed up
-first, the trunk is conditioned on a usable map from its first step (measured in docs/lite.md).
+map Dice 0.81 after 750 gp-lite steps at x8), and the modulation adapts to a map that keeps changing; warmed up
+first, the trunk reads a steadier map from its first step. Measured at x8 (docs/lite.md): 1,000 prior-only steps
+took 145 s and did not make gp-lite beat np-lite (+0.05 / -0.13 dB on the CellaVision / Tecom test splits).
 
 The warm-up shares the model's layers through a sub-model from the input to the ``mask`` output, with its own
 Adam and the map loss alone. Its wall time counts against ``--time-budget``, so an equal-time comparison stays
@@ -24,8 +25,6 @@ from collections.abc import Callable
 from typing import Any
 
 from leuko_keras.errors import LeukoInputError
-
-WARMUP_FILE = "prior_warmup.json"
 
 
 def prior_submodel(model: Any) -> Any | None:
