@@ -42,6 +42,7 @@ def test_warm_up_trains_the_prior_and_leaves_the_trunk_alone():
 
 
 def test_warm_up_needs_a_prior():
+    # The library call refuses too (fit's own check is FitConfig.validate, before any file is written).
     with pytest.raises(LeukoInputError, match=r"--prior-steps 5: np-lite_x4 has no parsing-map prior"):
         warm_up_prior(leuko_keras.build_model("np-lite", scale=4), None, steps=5, learning_rate=1e-3)
 
@@ -81,9 +82,35 @@ def test_the_warm_up_time_comes_off_the_budget(tmp_path, monkeypatch):
     assert fit_module._warm_up_prior(config, None, None, run, plan, print).time_budget_minutes == 28.0
     # Done once: the record in the folder means a resumed run goes straight to the whole model.
     assert fit_module._warm_up_prior(config, None, None, run, plan, print).time_budget_minutes == 30.0
-    multi = SimpleNamespace(custom_loop=True)
+
+
+def test_the_multi_worker_loop_is_refused_before_the_run_folder_is_touched(tmp_path, monkeypatch):
+    cluster = {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
     with pytest.raises(LeukoInputError, match="multi-worker"):
-        fit_module._warm_up_prior(config, None, None, RunFolder(tmp_path / "other"), multi, print)
+        fit(tiny_config(tmp_path / "other", prior_steps=5), hooks())
+    assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--model", "np-lite", "--prior-steps", "5"], ["--prior-steps 5", "np-lite has no parsing-map prior"]),
+        (["--model", "gp-lite", "--prior-steps", "-1"], ["--prior-steps -1", "0 or more"]),
+    ],
+)
+def test_impossible_prior_steps_are_one_line_exit_2_and_write_nothing(tmp_path, args, words):
+    from typer.testing import CliRunner
+
+    from leuko_keras.cli import app
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["fit", *args, "--out", str(out), "--epochs", "1"])
+    assert result.exit_code == 2, (result.output, result.exception)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert not out.exists()
 
 
 def _nothing():

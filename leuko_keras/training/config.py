@@ -137,10 +137,12 @@ class FitConfig:
             (self.precision in PRECISIONS, f"--precision {self.precision}: choose one of {', '.join(PRECISIONS)}"),
             (self.schedule in SCHEDULES, f"--schedule {self.schedule}: choose one of {', '.join(SCHEDULES)}"),
             (not (self.resume and self.overwrite), "--resume and --overwrite both given; pass one of them"),
+            (self.prior_steps >= 0, f"--prior-steps {self.prior_steps}: must be 0 or more"),
         ]
         for ok, message in checks:
             if not ok:
                 raise LeukoInputError(message)
+        self._check_prior_steps()
         from leuko_keras.memory import check_memory
 
         # One batch of inputs, targets and a 64-channel activation at full size: a floor, not an estimate.
@@ -150,6 +152,26 @@ class FitConfig:
             "pass a smaller --size or --batch-size",
         )
         return self
+
+    def _check_prior_steps(self) -> None:
+        # Refused before the run folder is touched: a model without a map, or the multi-worker loop (which has no
+        # Keras fit to run the warm-up with).
+        if not self.prior_steps:
+            return
+        from leuko_keras.models.registry import model_info
+        from leuko_keras.training.devices import read_tf_config
+
+        try:
+            outputs = model_info(self.model).outputs
+        except LeukoInputError:  # a model the registry does not know (a test's stand-in): its graph decides later
+            outputs = ("mask",)
+        if "mask" not in outputs:
+            raise LeukoInputError(
+                f"--prior-steps {self.prior_steps}: {self.model} has no parsing-map prior to warm up; "
+                "drop the flag or use gp-lite"
+            )
+        if read_tf_config() is not None:
+            raise LeukoInputError("--prior-steps is not supported by the multi-worker loop; warm up on one machine")
 
     def _check_pairs_and_degradation(self) -> None:
         """Pairs alone, at their own scale and never degraded again; a valid degradation record."""

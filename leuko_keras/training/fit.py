@@ -385,12 +385,13 @@ def _fit_locked(
 def _warm_up_prior(
     config: FitConfig, model: Any, train: Any, run: RunFolder, plan: DevicePlan, say: Callable
 ) -> FitConfig:
-    """Run the prior warm-up once (a resumed run has it in its weights); the rest of the budget is the model's."""
+    """Run the prior warm-up once (a resumed run has it in its weights); the rest of the budget is the model's.
+
+    ``FitConfig.validate`` has already refused a model without a map and the multi-worker loop.
+    """
     from leuko_keras.training.prior_warmup import warm_up_prior
     from leuko_keras.training.resume import resumed_epoch
 
-    if plan.custom_loop:
-        raise LeukoInputError("--prior-steps is not supported by the multi-worker loop; warm up on one machine")
     if resumed_epoch(run.backup) or run.prior_warmup.is_file():
         return config
     with plan.strategy.scope():
