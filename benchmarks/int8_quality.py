@@ -115,12 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     from leuko_keras.deploy.tflite import check_builtin_only, convert_savedmodel, float_island, float_ops
     from leuko_keras.evaluation.evaluate import load_eval_examples, score
     from leuko_keras.metrics import PROTOCOL_TEXT
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.model_io import load_run
     from leuko_keras.predict.backends import load_backend
 
-    model, config = load_model_any(args.model, compile=False)
+    model, record = load_run(args.model, compile=False)
     model = float32_model(model)
-    facts = _facts(model, config, args.calibration_data)
+    facts = _facts(model, record, args.calibration_data)
     lr_size = args.input_size // facts.scale
     work = Path(args.keep or tempfile.mkdtemp(prefix="leuko_int8_"))
     work.mkdir(parents=True, exist_ok=True)

@@ -11,11 +11,14 @@ For each model (default: gp, np, gp-lite, np-lite at x4), in this one process:
   output (56x56 LR at x4), ``ai_edge_litert`` with ``--threads`` threads
   (XNNPACK); random weights (latency does not depend on them).
 
+A model may carry settings after a colon, e.g. ``gp-lite:upsample_filters=32``
+(a narrower upsampler), and is then compared with the paper's net of its kind.
 Ratios (paper GP / lite) are printed at the end; the issue's floors are
 >= 10x training throughput and <= 1/10 TFLite latency. Say which CPU
 (``lscpu`` flags) beside any figure: compare ratios, not absolute times.
 
     python benchmarks/lite_speed.py --scale 4 --steps 5
+    python benchmarks/lite_speed.py --models gp gp-lite gp-lite:upsample_filters=32 --scale 4
 """
 
 from __future__ import annotations
@@ -33,8 +36,22 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 
 
-def train_speed(name: str, scale: int, size: int, batch: int, steps: int, precision: str) -> tuple[float, float]:
-    """(median wall s, median CPU s) per training step of ``name``."""
+def parse_spec(spec: str) -> tuple[str, dict[str, int | str]]:
+    """A registry name and its settings from ``name[:key=value,...]``.
+
+    >>> parse_spec("gp-lite:upsample_filters=32")
+    ('gp-lite', {'upsample_filters': 32})
+    """
+    name, _, rest = spec.partition(":")
+    settings: dict[str, int | str] = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        settings[key] = int(value) if value.lstrip("-").isdigit() else value
+    return name, settings
+
+
+def train_speed(spec: str, scale: int, size: int, batch: int, steps: int, precision: str) -> tuple[float, float]:
+    """(median wall s, median CPU s) per training step of the model ``spec`` names."""
     import keras
 
     import leuko_keras
@@ -42,7 +59,8 @@ def train_speed(name: str, scale: int, size: int, batch: int, steps: int, precis
     from leuko_keras.training.precision import apply_precision
 
     apply_precision(precision)
-    model = compile_model(leuko_keras.build_model(name, scale=scale), learning_rate=1e-4, scale=scale)
+    name, settings = parse_spec(spec)
+    model = compile_model(leuko_keras.build_model(name, scale=scale, **settings), learning_rate=1e-4, scale=scale)
     rng = np.random.default_rng(0)
     lr = rng.random((batch, size // scale, size // scale, 1)).astype(np.float32)
     targets = {"sr": rng.random((batch, size, size, 1)).astype(np.float32)}
@@ -60,8 +78,8 @@ def train_speed(name: str, scale: int, size: int, batch: int, steps: int, precis
     return statistics.median(walls), statistics.median(cpus)
 
 
-def tflite_latency(name: str, scale: int, out_size: int, threads: int, runs: int) -> tuple[float, float]:
-    """(median seconds, MB) of the fp32 TFLite graph of ``name`` for an ``out_size`` HR output."""
+def tflite_latency(spec: str, scale: int, out_size: int, threads: int, runs: int) -> tuple[float, float]:
+    """(median seconds, MB) of the fp32 TFLite graph of the model ``spec`` names for an ``out_size`` HR output."""
     from ai_edge_litert.interpreter import Interpreter
 
     import leuko_keras
@@ -69,7 +87,8 @@ def tflite_latency(name: str, scale: int, out_size: int, threads: int, runs: int
     from leuko_keras.deploy.tflite import check_builtin_only, convert_savedmodel
 
     lr_size = out_size // scale
-    model = leuko_keras.build_model(name, scale=scale)
+    name, settings = parse_spec(spec)
+    model = leuko_keras.build_model(name, scale=scale, **settings)
     with tempfile.TemporaryDirectory() as folder:
         write_savedmodel(model, Path(folder) / "sm", (1, lr_size, lr_size, 1))
         data = convert_savedmodel(Path(folder) / "sm", "fp32", None)
@@ -118,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, (rate, wall, cpu, latency, megabytes) in rows.items():
         print(f"| {name} | {rate / 1e6:.3f} | {wall:.2f} | {cpu:.2f} | {latency:.3f} | {megabytes:.1f} |")
-    for lite, paper in (("gp-lite", "gp"), ("np-lite", "np")):
-        if lite in rows and paper in rows:
+    for lite in rows:
+        paper = {"gp-lite": "gp", "np-lite": "np"}.get(parse_spec(lite)[0])
+        if paper in rows:
             print(
                 f"{lite} vs {paper}: training {rows[lite][0] / rows[paper][0]:.1f}x the HR pixels/s "
                 f"(CPU {rows[paper][2] / rows[lite][2]:.1f}x), TFLite latency {rows[lite][3] / rows[paper][3]:.3f}x"

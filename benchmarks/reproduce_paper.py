@@ -1,20 +1,23 @@
 """Reproduce the paper's Tables 1 and 2 on real leukocytes, on this CPU, under two budgets.
 
-Trains NP, GP, SRCNN, VDSR and SRResNet-16 (SRGAN and SFTGAN with --gan)
-at every scale, evaluates them on the held-out split against MATLAB bicubic
-with paired bootstrap intervals, and writes for each budget a Markdown
-report and a JSON file, then ``report.md`` with both budgets beside the
-paper's numbers:
+Trains NP, GP, SRCNN, VDSR, SRResNet-16 and the lite models (np-lite,
+gp-lite, with their own CPU recipe; SRGAN and SFTGAN with --gan) at every
+scale on the train splits of every ``--data`` folder together, evaluates
+them on each folder's held-out split on its own against MATLAB bicubic
+with paired bootstrap intervals, and writes for each budget and test set a
+Markdown table and a JSON file, then ``report.md`` beside the paper's numbers:
 
 * ``epochs``: the same number of epochs for every model (the paper's protocol);
 * ``time``:   the same wall-clock minutes for every model (``fit --time-budget``),
   which is what a CPU user gets: a U-Net prior doubles the step cost.
 
 Runs already complete in ``--out`` are reused (the script can be stopped and
-re-run); pass --retrain to start over.
+re-run); pass --retrain to start over. One process per scale, each pinned to
+its own core, gives every model the same CPU:
 
-    python benchmarks/reproduce_paper.py --data ../shared/data/wbc/cellavision --scales 4 8 \\
-        --out runs/reproduce --epochs 30 --minutes 25
+    TF_NUM_INTRAOP_THREADS=1 taskset -c 0 python benchmarks/reproduce_paper.py \
+        --data ../shared/data/wbc/cellavision ../shared/data/wbc/tecom --scales 4 \
+        --out runs/table2/x4 --budgets time --minutes 12
 """
 
 from __future__ import annotations
@@ -42,11 +45,19 @@ SETTINGS = {"srresnet": {"blocks": 16}}
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="Image folder with parsing maps (e.g. ../shared/data/wbc/cellavision)")
+    p.add_argument(
+        "--data",
+        required=True,
+        nargs="+",
+        help="Image folder(s) with parsing maps, trained on together; each test split is scored on its own",
+    )
     p.add_argument("--scales", type=int, nargs="+", default=[4, 8])
     p.add_argument("--out", default="runs/reproduce", help="Folder for runs and reports")
     p.add_argument(
-        "--models", nargs="+", default=list(MODELS), help=f"Subset of {', '.join(MODELS + LITE)} (lite: own recipe)"
+        "--models",
+        nargs="+",
+        default=list(MODELS + LITE),
+        help=f"Subset of {', '.join(MODELS + LITE)} (lite: own recipe)",
     )
     p.add_argument("--gan", action="store_true", help="Also train the GAN models (SRGAN, SFTGAN)")
     p.add_argument("--budgets", nargs="+", default=["epochs", "time"], choices=["epochs", "time"])
@@ -78,14 +89,19 @@ def _run_done(run_dir: Path) -> bool:
     return (run_dir / "best.keras").is_file() and (run_dir / "summary.json").is_file()
 
 
-def _history(run_dir: Path) -> tuple[int, float]:
-    """(epochs completed, training seconds) of a run, (0, 0.0) before its first epoch."""
+def _facts(run_dir: Path) -> dict:
+    """What a run got (``ship_pretrained.training_facts``); zeros before its first epoch."""
     try:
         from ship_pretrained import training_facts  # run as a script: the sibling is on sys.path
     except ImportError:  # imported as benchmarks.reproduce_paper
         from benchmarks.ship_pretrained import training_facts
 
-    facts = training_facts(run_dir, missing_ok=True)
+    return training_facts(run_dir, missing_ok=True)
+
+
+def _history(run_dir: Path) -> tuple[int, float]:
+    """(epochs completed, training seconds) of a run, (0, 0.0) before its first epoch."""
+    facts = _facts(run_dir)
     return facts["epochs"], facts["seconds"]
 
 
@@ -109,7 +125,7 @@ def train_all(args: argparse.Namespace, budget: str, models: list[str]) -> dict[
                 name,
                 out=str(run_dir),
                 scale=scale,
-                data=args.data,
+                data=list(args.data) if len(args.data) > 1 else args.data[0],
                 epochs=args.epochs if budget == "epochs" else 100000,
                 time_budget_minutes=args.minutes if budget == "time" else None,
                 precision=args.precision,
@@ -129,13 +145,18 @@ def train_all(args: argparse.Namespace, budget: str, models: list[str]) -> dict[
 
 
 def training_table(runs: dict[tuple[str, int], Path]) -> str:
-    """What each model actually got: epochs and wall-clock minutes."""
+    """What each model actually got: steps (batch x HR crop), epochs and wall-clock minutes."""
     from leuko_keras.predict.backends import pretty_name
 
-    lines = ["| Model | Scale | Epochs | Training minutes |", "|---|---|---|---|"]
+    lines = ["| Model | Scale | Steps | Batch x HR crop | Epochs | Training minutes |", "|---|---|---|---|---|---|"]
     for (name, scale), run_dir in runs.items():
-        epochs, seconds = _history(run_dir)
-        lines.append(f"| {pretty_name(name)} | x{scale} | {epochs} | {seconds / 60:.1f} |")
+        facts = _facts(run_dir)
+        recipe = facts.get("recipe") or {}
+        crop = f"{recipe.get('batch_size', '?')} x {recipe.get('size', '?')} px"
+        steps = "-" if facts["steps"] is None else facts["steps"]  # one-pass runs before 0.5 did not record it
+        lines.append(
+            f"| {pretty_name(name)} | x{scale} | {steps} | {crop} | {facts['epochs']} | {facts['seconds'] / 60:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -168,16 +189,21 @@ def main(argv: list[str] | None = None) -> int:
     for budget in args.budgets:
         runs = train_all(args, budget, models)
         specs = ["bicubic", *(str(p) for p in runs.values() if (p / "best.keras").is_file())]
-        ev = evaluate(specs, args.scales, data=args.data, split=args.split, log=lambda m: print(m, flush=True))
         what = f"{args.epochs} epochs each" if budget == "epochs" else f"{args.minutes:g} wall-clock minutes each"
         xla = ", XLA" if _uses_xla(args, budget) else ""
-        title = f"Budget: {what} ({args.size} px crops, batch {args.batch_size}, precision {args.precision}{xla})"
-        text = render(ev.results, ev.comparisons, ev.protocol, title=title)
+        recipe = f"paper models: {args.size} px crops, batch {args.batch_size}; lite models: their recipe"
         extra = {"budget": budget, "training": {f"{n}_x{s}": _history(p) for (n, s), p in runs.items()}}
-        write_markdown(out / f"table_{budget}.md", text)
-        write_json(out / f"table_{budget}.json", ev.results, ev.comparisons, ev.protocol, extra=extra)
-        sections += [text, "What each model got:", "", training_table(runs), ""]
-        print(text, flush=True)
+        for folder in args.data:
+            ev = evaluate(specs, args.scales, data=folder, split=args.split, log=lambda m: print(m, flush=True))
+            test_set = Path(folder).name
+            title = f"Budget: {what} ({recipe}, precision {args.precision}{xla}); {test_set} {args.split} split"
+            text = render(ev.results, ev.comparisons, ev.protocol, title=title)
+            stem = f"table_{budget}" if len(args.data) == 1 else f"table_{budget}_{test_set}"
+            write_markdown(out / f"{stem}.md", text)
+            write_json(out / f"{stem}.json", ev.results, ev.comparisons, ev.protocol, extra=extra)
+            sections += [text, ""]
+            print(text, flush=True)
+        sections += ["What each model got:", "", training_table(runs), ""]
     write_markdown(out / "report.md", "\n".join(sections) + "\n")
     print(f"wrote {out / 'report.md'}")
     (out / "args.json").write_text(json.dumps(vars(args), indent=2) + "\n", encoding="utf-8")

@@ -66,7 +66,9 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
     rows = _read_history(folder.history, missing_ok)
     settings = config.get("settings") or {}
     warmup = json.loads(folder.prior_warmup.read_text(encoding="utf-8")) if folder.prior_warmup.is_file() else None
-    steps = len(rows) * int(settings.get("steps_per_epoch") or 0)
+    # A one-pass epoch (steps_per_epoch None) has its length in train_steps_per_epoch (runs before 0.5: unknown).
+    per_epoch = settings.get("steps_per_epoch") or config.get("train_steps_per_epoch")
+    steps = len(rows) * int(per_epoch) if per_epoch else None
     best_epoch = None
     if rows:
         # Single-output models log val_psnr_y, two-output ones val_sr_psnr_y.

@@ -147,12 +147,14 @@ def lite_network(
     name: str = "lite",
     cond_from: str = "features",
     prior_grad: str = "joint",
+    upsample_filters: int | None = None,
 ) -> keras.Model:
     """Build a lite model (see the module docstring); ``with_prior=False`` is the no-prior ablation.
 
     ``upsampler="shuffle"``: a conv to 64*r^2 and depth_to_space(r) per x2 step, then a 3x3 head at HR
     (EDSR); ``"direct"``: one zero-initialised conv to s^2 channels at LR and depth_to_space(s) (ESPCN,
-    IMDN), which skips the HR-size convolutions.
+    IMDN), which skips the HR-size convolutions. ``upsample_filters`` is the channel count after each
+    shuffle (default ``filters``): the convs at 2x and 4x LR size cost in proportion to it.
     """
     if condition not in CONDITIONS:
         raise LeukoInputError(f"condition={condition!r} is not known; use one of {', '.join(CONDITIONS)}")
@@ -175,7 +177,9 @@ def lite_network(
             source = StopGradient(name=f"{LITE_PREFIX}stop_gradient")(source)
         cond = map_condition(source, filters, scale, slope) if cond_from == "map" else source
         cond = conv_lrelu(cond, filters, f"{LITE_PREFIX}cond", slope, kernel=1)
-    outputs["sr"] = lite_trunk(lr, cond, scale, filters, blocks, slope, condition, sft_blocks, upsampler)
+    outputs["sr"] = lite_trunk(
+        lr, cond, scale, filters, blocks, slope, condition, sft_blocks, upsampler, upsample_filters
+    )
     return keras.Model(lr, outputs, name=model_name(name, scale))
 
 
@@ -189,6 +193,7 @@ def lite_trunk(
     condition: str = "sft",
     sft_blocks: int | None = None,
     upsampler: str = "shuffle",
+    upsample_filters: int | None = None,
 ) -> Any:
     """The SR output of the LR trunk on ``lr``, modulated by ``cond`` (LR features, or None for no prior).
 
@@ -218,8 +223,11 @@ def lite_trunk(
         )(x)
         residual = PixelShuffle(scale, name="up_shuffle", dtype="float32")(x)
         return keras.layers.Add(name="sr", dtype="float32")([bicubic, residual])
+    up_filters = filters if upsample_filters is None else int(upsample_filters)
+    if up_filters < 1:
+        raise LeukoInputError(f"upsample_filters={upsample_filters} must be a positive channel count")
     for i, r in enumerate(upsample_steps(scale)):
-        x = conv(x, filters * r * r, f"up{i}_conv")
+        x = conv(x, up_filters * r * r, f"up{i}_conv")
         x = PixelShuffle(r, name=f"up{i}_shuffle")(x)
         x = keras.layers.LeakyReLU(negative_slope=slope, name=f"up{i}_lrelu")(x)
     return sr_head(x, bicubic, kernel=3)
@@ -235,10 +243,17 @@ def lite_trunk(
     crop_lr_multiple=LITE_CROP_LR_MULTIPLE,
 )
 def build_np_lite(
-    scale: int = 4, filters: int = 64, blocks: int = 8, slope: float = 0.2, upsampler: str = "shuffle"
+    scale: int = 4,
+    filters: int = 64,
+    blocks: int = 8,
+    slope: float = 0.2,
+    upsampler: str = "shuffle",
+    upsample_filters: int | None = None,
 ) -> keras.Model:
     """np-lite: input LR luminance (B, h, w, 1); output {"sr": (B, s*h, s*w, 1)}."""
-    return lite_network(scale, False, filters, blocks, slope, upsampler=upsampler, name="np-lite")
+    return lite_network(
+        scale, False, filters, blocks, slope, upsampler=upsampler, name="np-lite", upsample_filters=upsample_filters
+    )
 
 
 @register(
@@ -263,6 +278,7 @@ def build_gp_lite(
     map_at: str = "hr",
     cond_from: str = "features",
     prior_grad: str = "joint",
+    upsample_filters: int | None = None,
 ) -> keras.Model:
     """gp-lite: input LR luminance (B, h, w, 1); outputs {"sr": (B, sH, sW, 1), "mask": (B, sH, sW, 3)}.
 
@@ -283,4 +299,5 @@ def build_gp_lite(
         name="gp-lite",
         cond_from=cond_from,
         prior_grad=prior_grad,
+        upsample_filters=upsample_filters,
     )

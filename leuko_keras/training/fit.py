@@ -191,7 +191,9 @@ def _fingerprint(config: FitConfig) -> str:
     return source_fingerprint(config.data_source())
 
 
-def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: RunFolder, model: Any) -> dict:
+def _config_payload(
+    config: FitConfig, plan: DevicePlan, precision: str, run: RunFolder, model: Any, train_steps: int | None = None
+) -> dict:
     from leuko_keras.training.summary import protocol
 
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -206,6 +208,8 @@ def _config_payload(config: FitConfig, plan: DevicePlan, precision: str, run: Ru
         "parameters": _count_params(model),
         "protocol": protocol(),
         "data": {"source": config.source, "fingerprint": _fingerprint(config), "validation_split": "val"},
+        # Steps per epoch as trained (settings keep None for "one pass"): a run's step count reads this.
+        "train_steps_per_epoch": train_steps,
         "degradation": config.degradation or {"kind": "bicubic"},  # how the LR images were made
         # The input rule (leuko_keras.data.normalize): predict, evaluate and export read it from here.
         "normalize": _normalize_record(config.normalize),
@@ -316,7 +320,7 @@ def _fit_locked(
         train_steps = config.steps_per_epoch or getattr(train, "steps_per_epoch", None)
         params = _count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
-        run.write_json(run.config, _config_payload(config, plan, precision, run, model))
+        run.write_json(run.config, _config_payload(config, plan, precision, run, model, train_steps))
         say(
             f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "
             f"precision {precision}, global batch {config.batch_size}, run folder {run.root}"
