@@ -30,24 +30,23 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
 
-def parse_spec(spec: str) -> tuple[str, dict[str, int | str]]:
-    """A registry name and its settings from ``name[:key=value,...]``.
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """A registry name and its settings from ``name[:key=value,...]``, values read as ``fit --setting`` reads them.
 
     >>> parse_spec("gp-lite:upsample_filters=32")
     ('gp-lite', {'upsample_filters': 32})
     """
+    from leuko_keras.cli.fit import _settings
+
     name, _, rest = spec.partition(":")
-    settings: dict[str, int | str] = {}
-    for item in filter(None, rest.split(",")):
-        key, _, value = item.partition("=")
-        settings[key] = int(value) if value.lstrip("-").isdigit() else value
-    return name, settings
+    return name, _settings([item for item in rest.split(",") if item])
 
 
 def train_speed(spec: str, scale: int, size: int, batch: int, steps: int, precision: str) -> tuple[float, float]:

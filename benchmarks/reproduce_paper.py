@@ -99,12 +99,6 @@ def _facts(run_dir: Path) -> dict:
     return training_facts(run_dir, missing_ok=True)
 
 
-def _history(run_dir: Path) -> tuple[int, float]:
-    """(epochs completed, training seconds) of a run, (0, 0.0) before its first epoch."""
-    facts = _facts(run_dir)
-    return facts["epochs"], facts["seconds"]
-
-
 def train_all(args: argparse.Namespace, budget: str, models: list[str]) -> dict[tuple[str, int], Path]:
     """Train (or reuse) every model at every scale under ``budget``; return the run folders."""
     import keras
@@ -151,8 +145,8 @@ def training_table(runs: dict[tuple[str, int], Path]) -> str:
     lines = ["| Model | Scale | Steps | Batch x HR crop | Epochs | Training minutes |", "|---|---|---|---|---|---|"]
     for (name, scale), run_dir in runs.items():
         facts = _facts(run_dir)
-        recipe = facts.get("recipe") or {}
-        crop = f"{recipe.get('batch_size', '?')} x {recipe.get('size', '?')} px"
+        recipe = facts["recipe"]  # all None for a run that never wrote its config
+        crop = f"{recipe['batch_size'] or '?'} x {recipe['size'] or '?'} px"
         steps = "-" if facts["steps"] is None else facts["steps"]  # one-pass runs before 0.5 did not record it
         lines.append(
             f"| {pretty_name(name)} | x{scale} | {steps} | {crop} | {facts['epochs']} | {facts['seconds'] / 60:.1f} |"
@@ -192,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         what = f"{args.epochs} epochs each" if budget == "epochs" else f"{args.minutes:g} wall-clock minutes each"
         xla = ", XLA" if _uses_xla(args, budget) else ""
         recipe = f"paper models: {args.size} px crops, batch {args.batch_size}; lite models: their recipe"
-        extra = {"budget": budget, "training": {f"{n}_x{s}": _history(p) for (n, s), p in runs.items()}}
+        facts = {f"{n}_x{s}": _facts(p) for (n, s), p in runs.items()}
+        extra = {"budget": budget, "training": {k: (f["epochs"], f["seconds"]) for k, f in facts.items()}}
         for folder in args.data:
             ev = evaluate(specs, args.scales, data=folder, split=args.split, log=lambda m: print(m, flush=True))
             test_set = Path(folder).name

@@ -200,6 +200,9 @@ def lite_trunk(
     Separate from :func:`lite_network` so a benchmark can condition the same trunk on another map
     (the ground-truth upper bound in ``benchmarks/prior_upper_bound.py``).
     """
+    up_filters = filters if upsample_filters is None else int(upsample_filters)
+    if up_filters < 1:
+        raise LeukoInputError(f"upsample_filters={upsample_filters} must be a positive channel count")
     bicubic = BicubicUpsample(scale, name="bicubic")(lr)
     head_input = lr
     if cond is not None and condition == "concat":
@@ -223,9 +226,6 @@ def lite_trunk(
         )(x)
         residual = PixelShuffle(scale, name="up_shuffle", dtype="float32")(x)
         return keras.layers.Add(name="sr", dtype="float32")([bicubic, residual])
-    up_filters = filters if upsample_filters is None else int(upsample_filters)
-    if up_filters < 1:
-        raise LeukoInputError(f"upsample_filters={upsample_filters} must be a positive channel count")
     for i, r in enumerate(upsample_steps(scale)):
         x = conv(x, up_filters * r * r, f"up{i}_conv")
         x = PixelShuffle(r, name=f"up{i}_shuffle")(x)
