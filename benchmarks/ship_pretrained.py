@@ -86,7 +86,8 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
         "recipe": {
             k: settings.get(k) for k in ("size", "batch_size", "learning_rate", "schedule", "steps_per_epoch", "seed")
         },
-        "model_settings": settings.get("model_settings") or {},
+        # As built: a run from before a default changed states the value it was built with.
+        "model_settings": RunRecord.from_config(config, config_file=folder.config).settings,
         "data": settings.get("data"),
         # What the pipeline read (an .h5 pack or real pairs win over the folder, as in training).
         "source": RunRecord.from_config(config, config_file=folder.config).data_source,
@@ -94,6 +95,7 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
         "model": config.get("model"),
         "time_budget_minutes": settings.get("time_budget_minutes"),
         "init": settings.get("init"),  # fine-tuned from these weights (fit --init), if any
+        "init_fresh_layers": config.get("init_fresh_layers") or [],  # layers that started untrained (width change)
     }
 
 
@@ -200,9 +202,11 @@ def _fine_tuning_lines(t: dict[str, Any]) -> list[str]:
     from leuko_keras.presets import all_training
 
     steps, minutes = all_training(t)
+    fresh = t.get("init_fresh_layers") or []
     return [
         f"- Fine-tuned (`fit --init`) from {base['from']} ({base.get('steps', '?')} steps, "
         f"{base.get('minutes', '?')} min): {steps} steps and {minutes:.1f} min of training in all."
+        + (f" Layers that changed width and started untrained: {', '.join(fresh)}." if fresh else "")
     ]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 # Before TensorFlow loads: its C++ start-up chatter would bury the one-line errors users need to read.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 from leuko_keras.presets import list_pretrained, pretrained
 from leuko_keras.registration import install_hook

@@ -120,6 +120,11 @@ class RunRecord:
         settings = training.get("model_settings") or {}
         if not isinstance(settings, dict):
             raise LeukoInputError(f"{where}: 'model_settings' is {settings!r}, not a dict; {FIX}")
+        versions = config.get("versions")
+        version = versions.get("leuko_keras") if isinstance(versions, dict) else None
+        settings = settings_as_built(training.get("model", config.get("model")), settings, version)
+        if training:
+            training["model_settings"] = settings
         seed = config.get("seed", training.get("seed", 0))
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise LeukoInputError(f"{where}: seed {seed!r} is not a whole number; {FIX}")
@@ -150,6 +155,27 @@ class RunRecord:
             pretrained=pretrained,
             display_name=display_name(raw) + (" (pretrained)" if pretrained else "") if raw else "",
         )
+
+
+def settings_as_built(model: str | None, settings: dict[str, Any], version: str | None) -> dict[str, Any]:
+    """The builder settings that rebuild a run's network, with the defaults of the release that made it.
+
+    >>> settings_as_built("np-lite", {}, "0.5.0")
+    {'upsample_filters': 64}
+    """
+    if model not in ("gp-lite", "np-lite") or settings.get("upsampler", "shuffle") != "shuffle":
+        return settings
+    # 0.6.0 narrowed the lite upsampler's default from `filters` (64) to 32 channels: a run made
+    # before it keeps the width its weights have (resume, fit --init).
+    if version is not None and _release(version) < (0, 6) and "upsample_filters" not in settings:
+        return {"upsample_filters": settings.get("filters", 64), **settings}
+    return settings
+
+
+def _release(version: str) -> tuple[int, int]:
+    major, _, rest = str(version).partition(".")
+    minor = rest.partition(".")[0]
+    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else (0, 0)
 
 
 def read_run(spec: str | os.PathLike, need_model: bool = True) -> RunRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -170,3 +171,13 @@ def test_two_cli_fits_at_once_the_second_exits_2(tmp_path: Path, holder) -> None
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and f"pid {holder.pid}" in lines[0], proc.stderr
     assert time.monotonic() - started < 300
+
+
+def test_a_lite_run_made_before_0_6_resumes_with_the_upsampler_width_its_checkpoints_have(tmp_path):
+    from leuko_keras.training import FitConfig
+
+    settings = FitConfig.for_model("np-lite", out=str(tmp_path)).to_dict()
+    for version, built_with in (("0.5.0", {"upsample_filters": 64}), ("0.6.0", {})):
+        config = {"model": "np-lite", "scale": 4, "settings": settings, "versions": {"leuko_keras": version}}
+        (tmp_path / "config.json").write_text(json.dumps(config))
+        assert resume_config(tmp_path).model_settings == built_with

@@ -55,13 +55,16 @@ def test_sft_blocks_and_concat_change_where_the_map_enters():
 
 
 def test_upsample_filters_narrow_only_the_upsampler_and_keep_the_bicubic_start():
-    wide = leuko_keras.build_model("gp-lite", scale=4, **TINY)
+    wide = leuko_keras.build_model("gp-lite", scale=4, upsample_filters=None, **TINY)
     narrow = leuko_keras.build_model("gp-lite", scale=4, upsample_filters=4, **TINY)
     # Each x2 step makes upsample_filters channels at the next size; the HR head reads them.
     assert narrow.get_layer("up0_conv").output.shape[-1] == 4 * 4
     assert narrow.get_layer("up1_shuffle").output.shape[-1] == 4
     assert wide.get_layer("up1_shuffle").output.shape[-1] == TINY["filters"]
     assert narrow.count_params() < wide.count_params()
+    # The registered default is the measured 32 channels, whatever the trunk's width.
+    default = leuko_keras.build_model("np-lite", scale=4, **TINY)
+    assert default.get_layer("up1_shuffle").output.shape[-1] == 32
     lr = np.random.default_rng(4).random((1, 8, 12, 1)).astype(np.float32)
     assert np.array_equal(np.asarray(narrow(lr)["sr"]), np.asarray(BicubicUpsample(4)(lr)))
     with pytest.raises(LeukoInputError, match="upsample_filters"):

@@ -116,7 +116,8 @@ def fit(
         typer.Option(
             "--init",
             help="Start from these weights (run folder, .keras file or pretrained name such as gp-lite-x4) to "
-            "fine-tune; --model, --scale and --setting default to its own.",
+            "fine-tune; --model, --scale and settings default to its own, and --setting changes them (a layer "
+            "whose width changes starts untrained).",
         ),
     ] = None,
     epochs: Annotated[int | None, typer.Option("--epochs", help="Epochs (default 100).")] = None,
@@ -253,7 +254,8 @@ def fit(
             augment=not no_augment,
             tensorboard=not no_tensorboard,
             overwrite=overwrite,
-            model_settings=_settings(setting) if setting else inherited.get("model_settings", {}),
+            # --setting changes the source's architecture where it says, and only there.
+            model_settings={**inherited.get("model_settings", {}), **(_settings(setting) if setting else {})},
             init=init,
             **{k: v for k, v in given.items() if k != "model"},
         )

@@ -7,7 +7,7 @@ luminance and upsamples once at the end::
     LR Y --> conv3x3-64 --> 8 x [SFT? -> conv-LReLU(0.2)-conv (+)] --> conv (+ long skip)
                              ^ gamma, beta (1x1 convs, zero-init)
     LR Y --> prior: U-Net 32-64-128 at LR --> features --+--> conv 3*s^2 -> depth_to_space(s) -> softmax = "mask"
-    trunk --> [conv 64*r^2 -> depth_to_space(r) -> LReLU] per x2 step --> conv3x3 -> 1 (zero-init)
+    trunk --> [conv 32*r^2 -> depth_to_space(r) -> LReLU] per x2 step --> conv3x3 -> 1 (zero-init)
     LR Y --> MATLAB bicubic (in-graph) ------------------------------------------(+)--> "sr"
 
 The modulation is the spatial feature transform of SFTGAN, x * (1 + gamma) + beta,
@@ -60,6 +60,9 @@ LITE_RECIPE: dict[str, Any] = {
 # crops so the pair differs only in the prior (np-lite alone would crop Tecom's cells larger and sample
 # them less often).
 LITE_CROP_LR_MULTIPLE = 4
+# Channels after each pixel shuffle in the registered models: the convs at 2x and 4x LR size cost in
+# proportion, and 32 trains better in equal time than the trunk's 64 (docs/lite.md, "Upsampler width").
+UPSAMPLE_FILTERS = 32
 
 
 def upsample_steps(scale: int) -> list[int]:
@@ -248,7 +251,7 @@ def build_np_lite(
     blocks: int = 8,
     slope: float = 0.2,
     upsampler: str = "shuffle",
-    upsample_filters: int | None = None,
+    upsample_filters: int | None = UPSAMPLE_FILTERS,
 ) -> keras.Model:
     """np-lite: input LR luminance (B, h, w, 1); output {"sr": (B, s*h, s*w, 1)}."""
     return lite_network(
@@ -278,7 +281,7 @@ def build_gp_lite(
     map_at: str = "hr",
     cond_from: str = "features",
     prior_grad: str = "joint",
-    upsample_filters: int | None = None,
+    upsample_filters: int | None = UPSAMPLE_FILTERS,
 ) -> keras.Model:
     """gp-lite: input LR luminance (B, h, w, 1); outputs {"sr": (B, sH, sW, 1), "mask": (B, sH, sW, 3)}.
 

@@ -14,11 +14,9 @@ finally the validation table of best.keras against bicubic.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 import os
-import platform
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from typing import Any
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.training.config import FitConfig
 from leuko_keras.training.devices import DevicePlan, choose_strategy, is_chief, read_tf_config
+from leuko_keras.training.runconfig import count_params, run_config
 from leuko_keras.training.runfolder import RunFolder
 
 RESUMABLE = ("epochs", "time_budget_minutes", "devices", "verbose", "tensorboard")
@@ -167,65 +166,6 @@ def resume_config(out: str | os.PathLike, **overrides: Any) -> FitConfig:
 
 
 # -- the run -----------------------------------------------------------------------------------
-def _versions() -> dict[str, str]:
-    import keras
-    import numpy
-    import tensorflow as tf
-
-    import leuko_keras
-
-    return {
-        "leuko_keras": leuko_keras.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": numpy.__version__,
-        "python": platform.python_version(),
-    }
-
-
-def _fingerprint(config: FitConfig) -> str:
-    try:
-        from leuko_keras.data.source import source_fingerprint
-    except ImportError:  # pragma: no cover - data layer absent
-        return str(config.source)
-    return source_fingerprint(config.data_source())
-
-
-def _config_payload(
-    config: FitConfig, plan: DevicePlan, precision: str, run: RunFolder, model: Any, train_steps: int | None = None
-) -> dict:
-    from leuko_keras.training.summary import protocol
-
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    previous = run.read_json(run.config) if config.resume else None
-    payload = {
-        "model": config.model,
-        "scale": config.scale,
-        "settings": config.to_dict(),
-        "seed": config.seed,
-        "precision": precision,
-        "strategy": {"kind": plan.kind, "replicas": plan.num_replicas, "devices": list(plan.devices)},
-        "parameters": _count_params(model),
-        "protocol": protocol(),
-        "data": {"source": config.source, "fingerprint": _fingerprint(config), "validation_split": "val"},
-        # Steps per epoch as trained (settings keep None for "one pass"): a run's step count reads this.
-        "train_steps_per_epoch": train_steps,
-        "degradation": config.degradation or {"kind": "bicubic"},  # how the LR images were made
-        # The input rule (leuko_keras.data.normalize): predict, evaluate and export read it from here.
-        "normalize": _normalize_record(config.normalize),
-        "versions": _versions(),
-        "created": (previous or {}).get("created", now),
-        "resumed": [*((previous or {}).get("resumed", [])), *([now] if config.resume else [])],
-    }
-    return payload
-
-
-def _normalize_record(spec: str | None) -> dict[str, Any]:
-    from leuko_keras.data.normalize import parse_normalize
-
-    return parse_normalize(spec).to_dict()
-
-
 def _output_names(model: Any, config: FitConfig) -> list[str]:
     # The registry knows what a model predicts, GAN wrappers included; other models tell by their outputs.
     try:
@@ -238,13 +178,6 @@ def _output_names(model: Any, config: FitConfig) -> list[str]:
         return list(model.output) if isinstance(model.output, dict) else list(getattr(model, "output_names", []))
     except (AttributeError, ValueError):
         return []
-
-
-def _count_params(model: Any) -> int:
-    try:
-        return int(model.count_params())
-    except ValueError:  # an unbuilt subclassed model
-        return 0
 
 
 def _seed(config: FitConfig) -> None:
@@ -318,14 +251,20 @@ def _fit_locked(
         val = make(config, "val", need_mask)
         # An endless (seed, epoch)-keyed training stream states its epoch length; a finite dataset is one pass.
         train_steps = config.steps_per_epoch or getattr(train, "steps_per_epoch", None)
-        params = _count_params(model)
+        params = count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
-        run.write_json(run.config, _config_payload(config, plan, precision, run, model, train_steps))
+        payload = run_config(config, plan, precision, run, model, train_steps)
+        run.write_json(run.config, payload)
         say(
             f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "
             f"precision {precision}, global batch {config.batch_size}, run folder {run.root}"
             + (", XLA" if config.xla and not plan.custom_loop else "")
         )
+        if payload["init_fresh_layers"]:
+            say(
+                f"note: --init {config.init}: {', '.join(payload['init_fresh_layers'])} differ in width and "
+                "start untrained; every other layer starts from its weights"
+            )
         if config.xla and plan.custom_loop:
             say("note: --xla is not used by the multi-worker loop (strategy.run cannot sit inside an XLA cluster)")
         if config.prior_steps:

@@ -1,12 +1,13 @@
 """Start a run from trained weights (``fit --init``): fine-tune a shipped model or a run on your own cells.
 
 The new model is built from the config as usual, then takes every weight of
-the source; the architectures must match exactly (same model, scale and
-settings), which :func:`init_defaults` arranges when the user names only the
-source.
+the source. The architectures match when the user names only the source
+(:func:`init_defaults` gives its model, scale and settings); a setting that
+changes only some layers' widths (``upsample_filters``) keeps every other
+layer's weights and trains those from scratch.
 
->>> init_defaults("gp-lite-x4")
-{'model': 'gp-lite', 'scale': 4, 'model_settings': {}}
+>>> init_defaults("gp-lite-x4")["model"], init_defaults("gp-lite-x4")["scale"]
+('gp-lite', 4)
 """
 
 from __future__ import annotations
@@ -42,19 +43,56 @@ def init_defaults(spec: str | os.PathLike) -> dict[str, Any]:
     return {"model": record.model, "scale": record.scale, "model_settings": dict(record.settings)}
 
 
-def warm_start(model: Any, spec: str | os.PathLike) -> None:
-    """Copy every weight of the model at ``spec`` (run folder, ``.keras`` or pretrained name) into ``model``.
+def warm_start(model: Any, spec: str | os.PathLike) -> list[str]:
+    """Copy the weights of the model at ``spec`` (run folder, ``.keras`` or pretrained name) into ``model``.
+
+    Every weight is copied when the architectures match. When they have the same layers and only
+    some layers' widths differ (a changed ``upsample_filters``, say), the others are copied and those
+    keep their fresh initialisation; their names are returned (empty for a full copy).
 
     >>> warm_start(build_model("np-lite", scale=4), "np-lite-x4")  # doctest: +SKIP
+    []
     """
     from leuko_keras.model_io import load_model_any
 
     source, _ = load_model_any(spec, compile=False)
     mine, theirs = model.weights, source.weights
-    shapes = [tuple(w.shape) for w in mine], [tuple(w.shape) for w in theirs]
-    if shapes[0] != shapes[1]:
+    if [tuple(w.shape) for w in mine] == [tuple(w.shape) for w in theirs]:
+        model.set_weights(source.get_weights())
+        return []
+    fresh = _fresh_layers(model, source)
+    if fresh is None:
         raise LeukoInputError(
             f"--init {spec}: its architecture ({source.name}, {len(theirs)} weight arrays) differs from the model "
             f"being trained ({model.name}, {len(mine)}); give the same --model, --scale and --setting, or omit them"
         )
-    model.set_weights(source.get_weights())
+    for layer in model.layers:
+        if layer.weights and layer.name not in fresh:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
+    return fresh
+
+
+def fresh_layers(model: Any, spec: str | os.PathLike) -> list[str]:
+    """The layers of ``model`` that :func:`warm_start` from ``spec`` leaves freshly initialised (their width differs).
+
+    >>> fresh_layers(build_model("gp-lite", scale=4, upsample_filters=32), "gp-lite-x4")  # doctest: +SKIP
+    ['up0_conv', 'up1_conv', 'sr_head']
+    """
+    from leuko_keras.model_io import load_model_any
+
+    source, _ = load_model_any(spec, compile=False)
+    return _fresh_layers(model, source) or []
+
+
+def _fresh_layers(model: Any, source: Any) -> list[str] | None:
+    """Names of the layers whose weight shapes differ, or None when the two are not the same layers."""
+    # Only the same network with other widths carries over: a different layer list would pair weights
+    # by accident of naming, and a source with nothing in common would be no warm start at all.
+    if model.name != source.name:
+        return None
+    layers = [(layer.name, [tuple(w.shape) for w in layer.weights]) for layer in model.layers if layer.weights]
+    theirs = {layer.name: [tuple(w.shape) for w in layer.weights] for layer in source.layers if layer.weights}
+    if sorted(name for name, _ in layers) != sorted(theirs):
+        return None
+    fresh = [name for name, shapes in layers if shapes != theirs[name]]
+    return fresh if len(fresh) < len(layers) else None
