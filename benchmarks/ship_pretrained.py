@@ -66,6 +66,7 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
     rows = _read_history(folder.history, missing_ok)
     settings = config.get("settings") or {}
     warmup = json.loads(folder.prior_warmup.read_text(encoding="utf-8")) if folder.prior_warmup.is_file() else None
+    record = RunRecord.from_config(config, config_file=folder.config)
     # A one-pass epoch (steps_per_epoch None) has its length in train_steps_per_epoch (runs before 0.5: unknown).
     per_epoch = settings.get("steps_per_epoch") or config.get("train_steps_per_epoch")
     steps = len(rows) * int(per_epoch) if per_epoch else None
@@ -87,10 +88,10 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
             k: settings.get(k) for k in ("size", "batch_size", "learning_rate", "schedule", "steps_per_epoch", "seed")
         },
         # As built: a run from before a default changed states the value it was built with.
-        "model_settings": RunRecord.from_config(config, config_file=folder.config).settings,
+        "model_settings": record.settings,
         "data": settings.get("data"),
         # What the pipeline read (an .h5 pack or real pairs win over the folder, as in training).
-        "source": RunRecord.from_config(config, config_file=folder.config).data_source,
+        "source": record.data_source,
         "degradation": config.get("degradation"),  # the LR record (None: the paper's bicubic)
         "model": config.get("model"),
         "time_budget_minutes": settings.get("time_budget_minutes"),

@@ -154,10 +154,11 @@ def lite_network(
 ) -> keras.Model:
     """Build a lite model (see the module docstring); ``with_prior=False`` is the no-prior ablation.
 
-    ``upsampler="shuffle"``: a conv to 64*r^2 and depth_to_space(r) per x2 step, then a 3x3 head at HR
-    (EDSR); ``"direct"``: one zero-initialised conv to s^2 channels at LR and depth_to_space(s) (ESPCN,
-    IMDN), which skips the HR-size convolutions. ``upsample_filters`` is the channel count after each
-    shuffle (default ``filters``): the convs at 2x and 4x LR size cost in proportion to it.
+    ``upsampler="shuffle"``: a conv to upsample_filters*r^2 and depth_to_space(r) per x2 step, then a
+    3x3 head at HR (EDSR); ``"direct"``: one zero-initialised conv to s^2 channels at LR and
+    depth_to_space(s) (ESPCN, IMDN), which skips the HR-size convolutions. ``upsample_filters`` is the
+    channel count after each shuffle (None: ``filters``; the registered models default to
+    ``UPSAMPLE_FILTERS``): the convs at 2x and 4x LR size cost in proportion to it.
     """
     if condition not in CONDITIONS:
         raise LeukoInputError(f"condition={condition!r} is not known; use one of {', '.join(CONDITIONS)}")

@@ -61,12 +61,16 @@ class FitResult:
 def _build(config: FitConfig) -> Any:
     from leuko_keras.models import build_model
 
-    model = build_model(config.model, scale=config.scale, **config.model_settings)
-    if config.init and not config.resume:  # a resumed run restores its own weights from the backup
-        from leuko_keras.training.warmstart import warm_start
+    return build_model(config.model, scale=config.scale, **config.model_settings)
 
-        warm_start(model, config.init)
-    return model
+
+def _warm_start(model: Any, config: FitConfig) -> list[str] | None:
+    """``fit --init``: the source's weights into ``model``; the layers left untrained (None: no warm start)."""
+    if not config.init or config.resume:  # a resumed run restores its own weights from the backup
+        return None
+    from leuko_keras.training.warmstart import warm_start
+
+    return warm_start(model, config.init)
 
 
 def _compile(model: Any, config: FitConfig) -> Any:
@@ -244,6 +248,7 @@ def _fit_locked(
         _seed(config)
         with plan.strategy.scope():
             model = (hooks.build_model or _build)(config)
+            fresh_layers = _warm_start(model, config)
             (hooks.compile_model or _compile)(model, config)
         need_mask = "mask" in _output_names(model, config)
         make = hooks.make_dataset or functools.partial(_dataset, size_step=_size_step(model, config))
@@ -253,7 +258,7 @@ def _fit_locked(
         train_steps = config.steps_per_epoch or getattr(train, "steps_per_epoch", None)
         params = count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
-        payload = run_config(config, plan, precision, run, model, train_steps)
+        payload = run_config(config, plan, precision, run, model, train_steps, fresh_layers)
         run.write_json(run.config, payload)
         say(
             f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "

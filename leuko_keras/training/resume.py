@@ -120,7 +120,6 @@ def load_stored_config(run: Any) -> FitConfig:
         raise LeukoInputError(
             f"{path}: scale {payload.get('scale')!r} disagrees with settings.scale {settings.get('scale')!r}; {fix}"
         )
-    settings = {**settings, "model_settings": record.settings}  # as built, defaults of its release included
     try:
         return FitConfig.from_dict({**settings, "out": str(run.root)}).validate()
     except (LeukoInputError, TypeError, ValueError) as error:

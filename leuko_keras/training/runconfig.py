@@ -39,9 +39,17 @@ def _fingerprint(config: FitConfig) -> str:
 
 
 def run_config(
-    config: FitConfig, plan: DevicePlan, precision: str, run: RunFolder, model: Any, train_steps: int | None = None
+    config: FitConfig,
+    plan: DevicePlan,
+    precision: str,
+    run: RunFolder,
+    model: Any,
+    train_steps: int | None = None,
+    init_fresh_layers: list[str] | None = None,
 ) -> dict:
     """What config.json says of a run: its settings, machine, data, protocol and versions.
+
+    ``init_fresh_layers``: what ``fit --init`` left untrained (a resumed run keeps the value it stored).
 
     >>> run_config(config, plan, "bf16", run, model, 100)["train_steps_per_epoch"]  # doctest: +SKIP
     100
@@ -64,21 +72,13 @@ def run_config(
         "train_steps_per_epoch": train_steps,
         "degradation": config.degradation or {"kind": "bicubic"},  # how the LR images were made
         # A warm start across a width change (fit --init with another --setting) trains these from scratch.
-        "init_fresh_layers": (previous or {}).get("init_fresh_layers") if config.resume else _fresh(config, model),
+        "init_fresh_layers": (previous or {}).get("init_fresh_layers") if config.resume else init_fresh_layers,
         # The input rule (leuko_keras.data.normalize): predict, evaluate and export read it from here.
         "normalize": _normalize_record(config.normalize),
         "versions": _versions(),
         "created": (previous or {}).get("created", now),
         "resumed": [*((previous or {}).get("resumed", [])), *([now] if config.resume else [])],
     }
-
-
-def _fresh(config: FitConfig, model: Any) -> list[str] | None:
-    if not config.init:
-        return None
-    from leuko_keras.training.warmstart import fresh_layers
-
-    return fresh_layers(model, config.init)
 
 
 def _normalize_record(spec: str | None) -> dict[str, Any]:

@@ -72,18 +72,6 @@ def warm_start(model: Any, spec: str | os.PathLike) -> list[str]:
     return fresh
 
 
-def fresh_layers(model: Any, spec: str | os.PathLike) -> list[str]:
-    """The layers of ``model`` that :func:`warm_start` from ``spec`` leaves freshly initialised (their width differs).
-
-    >>> fresh_layers(build_model("gp-lite", scale=4, upsample_filters=32), "gp-lite-x4")  # doctest: +SKIP
-    ['up0_conv', 'up1_conv', 'sr_head']
-    """
-    from leuko_keras.model_io import load_model_any
-
-    source, _ = load_model_any(spec, compile=False)
-    return _fresh_layers(model, source) or []
-
-
 def _fresh_layers(model: Any, source: Any) -> list[str] | None:
     """Names of the layers whose weight shapes differ, or None when the two are not the same layers."""
     # Only the same network with other widths carries over: a different layer list would pair weights
