@@ -5,6 +5,10 @@ parameters (phone at JPEG quality 80), shown with nearest-neighbour enlargement 
 visible; one row per scale. Seeded: the same command writes the same picture.
 
     python benchmarks/degradation_gallery.py --out docs/degradations.png
+    python benchmarks/degradation_gallery.py --real 12 --out docs/degradations_real.png   # draws of --degradation real
+
+With ``--real N``: N draws of the real-optics family (``--degradation real``) on one cell at x4, each
+labelled with its chain (PSF kind, NA, defocus, sampling, noise, JPEG).
 """
 
 from __future__ import annotations
@@ -37,6 +41,28 @@ def panels(size: int, scales: list[int], seed: int) -> list[list[tuple[str, np.n
     return rows
 
 
+def real_panels(size: int, count: int, seed: int, per_row: int = 6) -> list[list[tuple[str, np.ndarray]]]:
+    """Rows of draws of the real-optics family at x4, the HR cell first."""
+    from leuko_keras.data.degradations import apply_degradation, degradation_record
+    from leuko_keras.synth import generate
+
+    hr = generate(1, size=size, seed=seed)[0].rgb / 255.0
+    record = degradation_record("real")
+    cells = [("HR", hr)]
+    for i in range(count):
+        lr, used = apply_degradation(hr, 4, record, np.random.default_rng([seed, i]))
+        cells.append((_chain_label(used), np.kron(lr, np.ones((4, 4, 1)))))
+    return [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
+
+
+def _chain_label(used: dict) -> str:
+    if used["clean"]:
+        return "clean bicubic"
+    noise = "no noise" if used["photons_per_level"] is None else f"{used['photons_per_level']:.0f}e"
+    jpeg = f" q{used['jpeg_quality']}" if used["jpeg_quality"] else ""
+    return f"{used['psf'][:5]} NA{used['na']:.2f} df{used['defocus_waves']:.1f} {noise}{jpeg}"
+
+
 def compose(rows: list[list[tuple[str, np.ndarray]]], gap: int = 4) -> Image.Image:
     """The panels on a white sheet, each with its label above."""
     side = rows[0][0][1].shape[0]
@@ -60,10 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", type=int, default=192, help="HR side (a multiple of every scale)")
     p.add_argument("--scales", type=int, nargs="+", default=[4, 8])
     p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--real", type=int, default=0, help="Draws of the real-optics family instead (x4)")
     args = p.parse_args(argv)
     from leuko_keras.atomic import atomic_path
 
-    sheet = compose(panels(args.size, args.scales, args.seed))
+    rows = real_panels(args.size, args.real, args.seed) if args.real else panels(args.size, args.scales, args.seed)
+    sheet = compose(rows)
     with atomic_path(Path(args.out)) as tmp:
         sheet.save(tmp, format="PNG", optimize=True)
     print(f"wrote {args.out} ({sheet.width}x{sheet.height})")

@@ -317,6 +317,12 @@ def _trained_record(args: argparse.Namespace, runs: dict[tuple[str, str, int], P
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--sweep" in argv:
+        # The sweep (NA x defocus x noise x JPEG) has its own options; sweep.py sits beside this script.
+        from sweep import main as sweep_main
+
+        return sweep_main(argv)
     args = parse_args(argv)
     from leuko_keras.atomic import write_json_atomic, write_text_atomic
     from leuko_keras.data.degradations import describe

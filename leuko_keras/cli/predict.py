@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from leuko_keras.cli.common import user_errors
+from leuko_keras.presets import DEFAULT_MODEL
 
 EXIT_SOME_FAILED = 1
 
@@ -36,9 +37,10 @@ def predict(
         typer.Option(
             "--model",
             "-m",
-            help="Pretrained name (leuko-keras models), run folder, MODEL.keras, MODEL.tflite, or bicubic (--scale).",
+            help="Pretrained name (leuko-keras models), run folder, MODEL.keras, MODEL.tflite, or bicubic (--scale). "
+            "The default is trained for real optics (blurred, noisy, JPEG) and clean LR alike.",
         ),
-    ] = "gp-lite-x4",
+    ] = DEFAULT_MODEL,
     tile: Annotated[
         int | None, typer.Option("--tile", help="LR tile side with halo (default: 512 HR px); lower saves memory.")
     ] = None,
@@ -72,6 +74,7 @@ def predict(
     from leuko_keras.errors import LeukoInputError
     from leuko_keras.outputs import check_output_dir
     from leuko_keras.predict import load_backend, predict_paths
+    from leuko_keras.predict.advice import trained_for
 
     check_output_dir(out, "--out")  # once, before the first file (not one failure per file)
     clean_stale_temps(out)  # half-written PNGs of a predict killed in this folder
@@ -85,8 +88,14 @@ def predict(
         rule = from_config(getattr(backend, "config", None))
     options = {"tile": tile, "halo": halo, "overlap": overlap, "fmt": output_format, "normalize": rule}
     report = predict_paths(inputs, backend, out, progress=progress, **options)
+    for hint in report.hints:
+        print(f"hint: {hint}", file=sys.stderr)
     for _, message in report.failed:
         print(f"failed: {message}", file=sys.stderr)
-    print(f"{backend.name} x{backend.scale}: {report.ok} done, {len(report.failed)} failed -> {out}")
+    # The model and what it assumes, so a user sees which images it was made for.
+    print(
+        f"{backend.name} x{backend.scale} (trained for {trained_for(backend)}): "
+        f"{report.ok} done, {len(report.failed)} failed -> {out}"
+    )
     if report.failed:
         raise typer.Exit(EXIT_SOME_FAILED)

@@ -97,7 +97,8 @@ def _fit(array: np.ndarray, windows: list[tuple[int, int, int, int]], factor: in
     if any(p != (0, 0) for p in pads):
         # Symmetric = mirror about the edge, MATLAB's border rule: the LR of a
         # padded HR equals the padded LR, so the pair stays consistent.
-        cropped = np.pad(cropped, pads, mode="symmetric")
+        # Channels (a colour HR for per-crop degradations) are never padded.
+        cropped = np.pad(cropped, pads + [(0, 0)] * (cropped.ndim - len(pads)), mode="symmetric")
     return cropped
 
 

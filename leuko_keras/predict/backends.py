@@ -65,6 +65,7 @@ class KerasBackend:
     source: str
     config: dict | None = None
     fixed_lr_shape: tuple[int, int] | None = None
+    degradation: dict | None = None  # how its training LR was made (None: the paper's bicubic)
 
     def run(self, lr_y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Run through :func:`leuko_keras.inference.super_resolve` (pads and crops back)."""
@@ -83,6 +84,7 @@ class TFLiteBackend(TFLiteModel):
         # Exports record their display name; only an older export's needs the Keras registry to spell it.
         display = sidecar_model_name(path, "display") or pretty_name(sidecar_model_name(path) or path.stem)
         self.name = name or display + " (TFLite)"
+        self.degradation = self.metadata.get("degradation")
 
 
 def pretty_name(raw: str) -> str:
@@ -154,6 +156,7 @@ def _load_keras(path: Path, name: str | None) -> KerasBackend:
         has_map="mask" in outputs,
         source=str(path),
         config=record.config if record.root is not None else None,
+        degradation=record.degradation,
     )
 
 

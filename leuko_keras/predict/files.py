@@ -48,6 +48,7 @@ class PredictReport:
 
     written: dict[str, list[Path]] = field(default_factory=dict)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # one line each: e.g. a blurred image for a clean-LR model
 
     @property
     def ok(self) -> int:
@@ -96,11 +97,13 @@ def predict_file(
     fmt: str | None = None,
     normalize: Normalization | None = None,
     on_tile: Callable[[str, int, int], None] | None = None,
+    on_lr: Callable[[str, np.ndarray], None] | None = None,
 ) -> list[Path]:
     """Super-resolve every image (page) of one file into ``out_dir``; return the files written.
 
     ``fmt``: ``png``, ``tif`` or ``ome-tif`` (default: the input's family); ``normalize``: see
-    :mod:`leuko_keras.data.normalize`; ``on_tile(image_name, done, total)`` reports tiles.
+    :mod:`leuko_keras.data.normalize`; ``on_tile(image_name, done, total)`` reports tiles;
+    ``on_lr(where, lr_y)`` sees each image's network input (``predict`` looks at its blur there).
     """
     path, out_dir = Path(path), Path(out_dir)
     fmt = output_format(path, fmt)
@@ -108,7 +111,7 @@ def predict_file(
     for name, image in read_images(path):
         tile_hook = None if on_tile is None else functools.partial(on_tile, name)
         written += _predict_image(
-            name, image, backend, out_dir, fmt, normalize or Normalization(), tile, halo, overlap, tile_hook
+            name, image, backend, out_dir, fmt, normalize or Normalization(), tile, halo, overlap, tile_hook, on_lr
         )
     return written
 
@@ -124,6 +127,7 @@ def _predict_image(
     halo: int,
     overlap: int,
     on_tile: Callable[[int, int], None] | None,
+    on_lr: Callable[[str, np.ndarray], None] | None = None,
 ) -> list[Path]:
     path, bit_depth, pixels = image.path, image.bit_depth, image.pixels
     s = backend.scale
@@ -140,6 +144,8 @@ def _predict_image(
     ycbcr = _ycbcr32(pixels) if colour else None
     lr_y = ycbcr[..., 0] if colour else pixels.astype(np.float32)
     del pixels
+    if on_lr is not None:
+        on_lr(where, lr_y)
     out_dir.mkdir(parents=True, exist_ok=True)
     kinds = ["sr", "labels", "map", "overlay"] if backend.has_map else ["sr"]
     targets = {kind: output_path(out_dir, name, kind, fmt) for kind in kinds}
@@ -219,12 +225,13 @@ def predict_paths(
         output_format(files[0], fmt)  # a bad --format is the user's, not each file's, error
     report = PredictReport()
     status = Progress(len(files)) if progress else None
+    advise = functools.partial(_advise, report, backend)
     for path in files:
         if status is not None:
             status.start_file(path.name)
         try:
             report.written[str(path)] = predict_file(
-                path, backend, out, tile, halo, overlap, fmt, normalize, status.tile if status else None
+                path, backend, out, tile, halo, overlap, fmt, normalize, status.tile if status else None, advise
             )
         except LeukoInputError as error:
             _record(report, path, str(error), on_error)
@@ -234,6 +241,14 @@ def predict_paths(
         if status is not None:
             status.end_file("done" if str(path) in report.written else "failed")
     return report
+
+
+def _advise(report: PredictReport, backend: Backend, where: str, lr_y: np.ndarray) -> None:
+    from leuko_keras.predict.advice import blur_hint
+
+    hint = blur_hint(where, lr_y, backend)
+    if hint is not None:
+        report.hints.append(hint)
 
 
 def _record(report: PredictReport, path: Path, message: str, on_error: Callable[[str, str], None] | None) -> None:

@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.data.degradations import optics, sensor
+from leuko_keras.data.degradations import optics, real, sensor
 from leuko_keras.degrade import make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
 
-KINDS = ("bicubic", "microscope", "phone")
+KINDS = ("bicubic", "microscope", "phone", "real")
 
 # pixel_um: the shared CellaVision cells are ~146 px across (median of 30 maps) and leukocytes ~12 um,
 # so ~0.08 um per HR pixel. At x4 a camera pixel is then 0.32 um in the specimen, what a 20x/0.4
@@ -54,6 +54,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "bayer": "RGGB",
         "jpeg_quality": [70, 95],
     },
+    # The wide family one default model is trained on: its ranges are its defaults (see .real).
+    "real": real.REAL_DEFAULTS,
 }
 DEFAULT_RANGES: dict[str, dict[str, list[float]]] = {
     "bicubic": {},
@@ -65,6 +67,7 @@ DEFAULT_RANGES: dict[str, dict[str, list[float]]] = {
         "read_noise_e": [1.0, 4.0],
         "jpeg_quality": [50, 95],
     },
+    "real": {},
 }
 INTEGER_KEYS = ("bits", "jpeg_quality")
 TEXT_KEYS = ("psf", "bayer")
@@ -87,7 +90,12 @@ def degradation_record(kind: str = "bicubic", **params: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"kind": kind}
     for key, default in known.items():
         record[key] = _check_value(key, params.get(key, default))
-    # Fail now, not at the first image, on impossible values or a missing PSF file.
+    if kind == "real":
+        real.check_real(record)
+        return record
+    # Fail now, not at the first image, on impossible values or a missing PSF file: both ends of every range.
+    for end in (0, 1):
+        draw({k: (v[end] if isinstance(v, list) else v) for k, v in record.items()}, None)
     drawn = draw(record, np.random.default_rng(0))
     if kind != "bicubic" and drawn["psf"] not in ("airy", "gaussian"):
         psf_for(drawn)
@@ -181,8 +189,10 @@ def apply_degradation(
     ((8, 8), 'bicubic')
     """
     rng = rng if rng is not None else np.random.default_rng(0)
-    params = draw(record, rng)
     hr = modcrop(np.asarray(hr, dtype=np.float64), scale)
+    if record["kind"] == "real":
+        return real.degrade_real(hr, scale, record, rng)
+    params = draw(record, rng)
     if params["kind"] == "bicubic":
         return make_lr(hr, scale, levels=2 ** params["bits"] - 1), params
     return _camera(optics.blur(hr, psf_for(params)), scale, params, rng), params
@@ -203,20 +213,32 @@ def degrade_window(
     >>> lr.shape, used["na"]
     ((8, 8, 3), 0.4)
     """
-    params = draw(record, rng)
     window = np.asarray(hr[top : top + size, left : left + size], dtype=np.float64)
+    if record["kind"] == "real":
+        used = real.draw_real(record, rng)
+        if used["clean"]:
+            return real.clean_lr(window, scale, record), used
+        psfs = real.channel_psfs(used)
+        margin = real.context_margin(psfs)
+        light = real.blur_window(_context(hr, top, left, size, margin), psfs, used["linear"], margin)
+        return real.camera(light, scale, used, rng), used
+    params = draw(record, rng)
     if params["kind"] == "bicubic":
         return make_lr(window, scale, levels=2 ** params["bits"] - 1), params
     psf = psf_for(params)
     margin = max(psf.shape) // 2
+    light = optics.blur(_context(hr, top, left, size, margin), psf)[margin : margin + size, margin : margin + size]
+    return _camera(light, scale, params, rng), params
+
+
+def _context(hr: np.ndarray, top: int, left: int, size: int, margin: int) -> np.ndarray:
+    """The window with ``margin`` pixels of its real surroundings, mirrored only past the image's border."""
     height, width = hr.shape[:2]
     y0, y1 = max(0, top - margin), min(height, top + size + margin)
     x0, x1 = max(0, left - margin), min(width, left + size + margin)
     pads = [(y0 - (top - margin), top + size + margin - y1), (x0 - (left - margin), left + size + margin - x1)]
     # Mirrored where the context runs past the image, as blur() mirrors the whole image's border.
-    context = np.pad(np.asarray(hr[y0:y1, x0:x1], dtype=np.float64), pads + [(0, 0)] * (hr.ndim - 2), "symmetric")
-    light = optics.blur(context, psf)[margin : margin + size, margin : margin + size]
-    return _camera(light, scale, params, rng), params
+    return np.pad(np.asarray(hr[y0:y1, x0:x1], dtype=np.float64), pads + [(0, 0)] * (hr.ndim - 2), "symmetric")
 
 
 def _camera(blurred: np.ndarray, scale: int, params: Mapping[str, Any], rng: np.random.Generator) -> np.ndarray:
@@ -259,6 +281,19 @@ def describe(record: Mapping[str, Any]) -> str:
     """
     if record["kind"] == "bicubic":
         return "bicubic: MATLAB imresize 1/scale, quantised to 8 bits"
+    if record["kind"] == "real":
+        r = record
+        return (
+            f"real: {_pct(r['p_clean'])} clean bicubic; else pupil PSF per channel, NA {_fmt(r['na'])}, defocus "
+            f"{_fmt(r['defocus_waves'])} waves, spherical {_fmt(r['spherical_waves'])} "
+            f"(Gaussian {_pct(r['p_gaussian'])}, "
+            f"astigmatic {_pct(r['p_astigmatism'])}, motion {_pct(r['p_motion'])}), shift {_fmt(r['shift_px'])} px, "
+            f"HR pixel {_fmt(r['pixel_um'])} um; linear light {_pct(r['p_linear'])}; area {_pct(r['p_area'])} / "
+            f"bicubic {_pct(r['p_bicubic'])} / naive bilinear sampling; Bayer {_pct(r['p_bayer'])}; noise "
+            f"{_pct(r['p_noise'])} ({_fmt(r['photons_per_level'])} e-/level, read {_fmt(r['read_noise_e'])} e-); "
+            f"WB {_fmt(r['wb_gain'])}, tone {_fmt(r['tone_gamma'])}; sharpen {_pct(r['p_sharpen'])}; "
+            f"JPEG {_pct(r['p_jpeg'])} (q {_fmt(r['jpeg_quality'])}, 4:2:0); {_fmt(r['bits'])} bits"
+        )
     text = (
         f"{record['kind']}: {record['psf']} PSF, NA {_fmt(record['na'])}, {_fmt(record['wavelength_um'])} um, "
         f"HR pixel {_fmt(record['pixel_um'])} um; box integration; "
@@ -268,6 +303,10 @@ def describe(record: Mapping[str, Any]) -> str:
     if record["kind"] == "phone":
         text += f"; Bayer {record['bayer']}, bilinear demosaic; JPEG q {_fmt(record['jpeg_quality'])}"
     return text
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:g} %"
 
 
 def _fmt(value: Any) -> str:
