@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--real", type=int, default=0, help="Draws of the real-optics family instead (x4)")
     args = p.parse_args(argv)
-    from leuko_keras.atomic import atomic_path
+    from leuko_keras.core.atomic import atomic_path
 
     rows = real_panels(args.size, args.real, args.seed) if args.real else panels(args.size, args.scales, args.seed)
     sheet = compose(rows)

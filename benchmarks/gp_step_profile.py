@@ -47,9 +47,9 @@ import tensorflow as tf
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
 import leuko_keras.models.blocks as blocks
-from leuko_keras.imresize import imresize
 from leuko_keras.layers import BicubicUpsample
 from leuko_keras.models import build_model, compile_model
+from leuko_keras.runtime.imresize import imresize
 
 SCALE = 4
 # Kernels are traced as "op_name:OpType"; executor and eager events ("ExecutorState::Process") are not kernels.

@@ -114,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     from leuko_keras.deploy.savedmodel import float32_model, write_savedmodel
     from leuko_keras.deploy.tflite import check_builtin_only, convert_savedmodel, float_island, float_ops
     from leuko_keras.evaluation.evaluate import load_eval_examples, score
-    from leuko_keras.metrics import PROTOCOL_TEXT
-    from leuko_keras.model_io import load_run
     from leuko_keras.predict.backends import load_backend
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
+    from leuko_keras.runs.model_io import load_run
 
     model, record = load_run(args.model, compile=False)
     model = float32_model(model)

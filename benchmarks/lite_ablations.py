@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from leuko_keras.evaluation.compare import paired_gain
     from leuko_keras.evaluation.evaluate import load_eval_examples, score
-    from leuko_keras.metrics import PROTOCOL_TEXT
     from leuko_keras.predict.backends import BicubicBackend, load_backend
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
 
     runs = [(spec.partition("=")[0], Path(spec.partition("=")[2])) for spec in args.run]
     reference = args.reference or runs[0][0]
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join([*lines, "", f"x{args.scale}, split {args.split!r} ({counts}); {PROTOCOL_TEXT}"])
     print(text)
     if args.json:
-        from leuko_keras.atomic import write_json_atomic
+        from leuko_keras.core.atomic import write_json_atomic
 
         write_json_atomic(Path(args.json), {"args": vars(args), "rows": rows_json})
     return 0

@@ -27,7 +27,7 @@ def trained_text(card: dict | None) -> str:
     """Steps and minutes of a card's training, each run it was fine-tuned from first (fit --init)."""
     if not card:
         return "-"
-    from leuko_keras.presets import training_chain
+    from leuko_keras.runs.presets import training_chain
 
     chain = training_chain(card["training"])
     steps = "+".join(str(s) for s, _ in chain)
@@ -37,7 +37,7 @@ def trained_text(card: dict | None) -> str:
 
 def minutes(card: dict | None) -> float:
     """All training minutes behind a card (a fine-tuned model counts its base run too)."""
-    from leuko_keras.presets import all_training
+    from leuko_keras.runs.presets import all_training
 
     return all_training(card["training"])[1] if card else 0.0
 
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from leuko_keras.evaluation import evaluate
-    from leuko_keras.metrics import PROTOCOL_TEXT
-    from leuko_keras.presets import list_pretrained, model_card
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
+    from leuko_keras.runs.presets import list_pretrained, model_card
 
     lines = [
         "| test split | scale | model | trained | PSNR / SSIM | gain over bicubic [95% CI] | Dice cyto / nucleus |",

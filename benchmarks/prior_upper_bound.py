@@ -142,7 +142,7 @@ def score_oracle(model: Any, examples: list[Any], scale: int, map_at: str = "hr"
     import numpy as np
 
     from leuko_keras.evaluation.results import ModelResult
-    from leuko_keras.metrics import psnr, ssim
+    from leuko_keras.protocol.metrics import psnr, ssim
 
     rows = []
     for ex in examples:
@@ -170,11 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import keras
 
-    from leuko_keras.atomic import write_json_atomic
+    from leuko_keras.core.atomic import write_json_atomic
     from leuko_keras.evaluation.compare import paired_gain
     from leuko_keras.evaluation.evaluate import load_eval_examples, score
-    from leuko_keras.metrics import PROTOCOL_TEXT
     from leuko_keras.predict.backends import BicubicBackend, load_backend
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
 
     out = train(args) if not args.score_only else Path(args.out)
     oracle = keras.models.load_model(out / "best.keras", compile=False)

@@ -324,10 +324,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return sweep_main(argv)
     args = parse_args(argv)
-    from leuko_keras.atomic import write_json_atomic, write_text_atomic
+    from leuko_keras.core.atomic import write_json_atomic, write_text_atomic
     from leuko_keras.data.degradations import describe
     from leuko_keras.errors import LeukoInputError
-    from leuko_keras.metrics import PROTOCOL_TEXT
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
 
     try:
         runs = given_runs(args.run)

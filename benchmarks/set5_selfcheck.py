@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from leuko_keras.color import rgb_to_y
-from leuko_keras.degrade import make_lr, modcrop
-from leuko_keras.imresize import imresize, quantize
-from leuko_keras.metrics import PROTOCOL_TEXT, psnr, ssim
+from leuko_keras.protocol.degrade import make_lr, modcrop
+from leuko_keras.protocol.metrics import PROTOCOL_TEXT, psnr, ssim
+from leuko_keras.runtime.color import rgb_to_y
+from leuko_keras.runtime.imresize import imresize, quantize
 
 LITERATURE = {2: (33.66, 0.9299), 3: (30.39, 0.8682), 4: (28.42, 0.8104), 8: (24.40, 0.6580)}
 

@@ -4,7 +4,7 @@ Writes ``leuko_keras/weights/NAME/``: ``best.keras`` (weights only, no
 optimiser state), ``config.json`` (the run's), ``card.json`` and ``card.md``
 (data, split, steps, minutes, machine, held-out PSNR/SSIM with paired
 bootstrap 95% CIs against bicubic, map Dice). Scores follow the package's
-protocol (``leuko_keras.metrics.PROTOCOL_TEXT``) on each data set's seeded
+protocol (``leuko_keras.protocol.metrics.PROTOCOL_TEXT``) on each data set's seeded
 test split (the split ``fit`` held out when it trained on that folder).
 
     python benchmarks/ship_pretrained.py --run runs/pretrained/gp-lite-x4 --name gp-lite-x4 \\
@@ -58,7 +58,7 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
     >>> training_facts(Path("no/such/run"), missing_ok=True)["epochs"]
     0
     """
-    from leuko_keras.runrecord import RunRecord
+    from leuko_keras.runs.runrecord import RunRecord
     from leuko_keras.training.runfolder import RunFolder
 
     folder = RunFolder(run)
@@ -238,7 +238,7 @@ def _fine_tuning_lines(t: dict[str, Any]) -> list[str]:
     base = t.get("base")
     if not base:
         return []
-    from leuko_keras.presets import all_training
+    from leuko_keras.runs.presets import all_training
 
     steps, minutes = all_training(t)
     fresh = t.get("init_fresh_layers") or []
@@ -270,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     import leuko_keras
-    from leuko_keras.atomic import atomic_dir
-    from leuko_keras.metrics import PROTOCOL_TEXT
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.core.atomic import atomic_dir
     from leuko_keras.models import model_info
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
+    from leuko_keras.runs.model_io import load_model_any
 
     model, config = load_model_any(args.run, compile=False)
     facts = training_facts(args.run)

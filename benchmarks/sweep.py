@@ -236,8 +236,8 @@ def heatmap(rows: list[dict[str, Any]], scale: int, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from leuko_keras.atomic import write_json_atomic, write_text_atomic
-    from leuko_keras.metrics import PROTOCOL_TEXT
+    from leuko_keras.core.atomic import write_json_atomic, write_text_atomic
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
 
     rows = run_sweep(args)
     out = Path(args.out)

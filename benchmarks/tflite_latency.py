@@ -2,7 +2,7 @@
 
 Prints, for a fixed 224x224 HR output (LR 56x56 at x4): the median latency
 of each artifact with 1 and 2 threads, the Keras model's, and PSNR/SSIM
-against HR on held-out crops (protocol of ``leuko_keras.metrics``), with the
+against HR on held-out crops (protocol of ``leuko_keras.protocol.metrics``), with the
 PSNR loss against Keras. Floors on this machine: fp32 <= 0.40 s and int8 <=
 0.15 s with <= 0.1 dB PSNR loss.
 
@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     from leuko_keras.deploy import export_model, parity
-    from leuko_keras.metrics import PROTOCOL_TEXT
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
+    from leuko_keras.runs.model_io import load_model_any
 
     work = Path(tempfile.mkdtemp(prefix="leuko_bench_"))
     if args.export:

@@ -21,12 +21,12 @@ import numpy as np
 from PIL import Image
 
 import leuko_keras  # noqa: F401  (registers the custom layers so load works)
-from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imresize import imresize
-from leuko_keras.inference import super_resolve
-from leuko_keras.model_io import load_model_any
 from leuko_keras.models import model_scale
+from leuko_keras.models.inference import super_resolve
+from leuko_keras.runs.model_io import load_model_any
+from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imresize import imresize
 
 # Paper colours for the parsing map: background black, cytoplasm red, nucleus blue.
 MAP_COLOURS = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)

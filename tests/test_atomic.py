@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leuko_keras.atomic import atomic_dir, atomic_path, write_json_atomic
+from leuko_keras.core.atomic import atomic_dir, atomic_path, write_json_atomic
 
 
 def test_failed_write_keeps_old_content_and_leaves_no_temporary(tmp_path: Path) -> None:

@@ -189,7 +189,7 @@ def test_the_user_sees_only_the_error_line_not_tensorflow_start_up(tmp_path: Pat
 
 
 def test_padding_to_a_size_memory_cannot_hold_is_one_line(monkeypatch) -> None:
-    from leuko_keras import memory
+    from leuko_keras.core import memory
     from leuko_keras.data.crops import prepare_arrays
     from leuko_keras.data.dataset import make_example
 
@@ -203,7 +203,7 @@ def test_padding_to_a_size_memory_cannot_hold_is_one_line(monkeypatch) -> None:
 def test_only_tensorflows_known_start_up_notices_are_filtered(capfd, monkeypatch) -> None:
     import os
 
-    from leuko_keras.quiet import native_startup_filtered
+    from leuko_keras.core.quiet import native_startup_filtered
 
     monkeypatch.delenv("LEUKO_KERAS_VERBOSE", raising=False)
     with native_startup_filtered():

@@ -39,9 +39,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder as `fit` leaves it: a GP shrunk to seconds, trained for 2 steps, config and summary."""
     import keras
 
-    from leuko_keras.degrade import make_lr
     from leuko_keras.models.compile import compile_model
     from leuko_keras.models.registry import build_model
+    from leuko_keras.protocol.degrade import make_lr
     from leuko_keras.synth import generate
 
     keras.utils.set_random_seed(0)
@@ -106,7 +106,7 @@ def test_package_passes_bioimageio_core_test_tensor_check(
 
 def test_package_equals_the_keras_model_and_says_so(package: tuple[Path, str], run_dir: Path) -> None:
     from leuko_keras.deploy.bioimageio import keras_reference
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.runs.model_io import load_model_any
 
     path, output = package
     with zipfile.ZipFile(path) as archive:

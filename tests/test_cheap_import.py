@@ -10,20 +10,20 @@ import pytest
 
 NUMPY_LEVEL = [
     "leuko_keras",
-    "leuko_keras.color",
-    "leuko_keras.imresize",
-    "leuko_keras.degrade",
-    "leuko_keras.metrics",
-    "leuko_keras.data.imageio",
+    "leuko_keras.runtime.color",
+    "leuko_keras.runtime.imresize",
+    "leuko_keras.protocol.degrade",
+    "leuko_keras.protocol.metrics",
+    "leuko_keras.runtime.imageio",
     "leuko_keras.data.masks",
-    "leuko_keras.data.tiff",
+    "leuko_keras.runtime.tiff",
     "leuko_keras.data.normalize",
     "leuko_keras.data.source",
     "leuko_keras.data.examples",
     "leuko_keras.data.crops",
     "leuko_keras.data.tf_transforms",
     "leuko_keras.data.pipeline",
-    "leuko_keras.presets",
+    "leuko_keras.runs.presets",
     "leuko_keras.runtime",
     "leuko_keras.runtime.color",
     "leuko_keras.runtime.imresize",
@@ -73,7 +73,7 @@ def test_model_api_is_lazy_but_there(tmp_path: Path) -> None:
     ],
 )
 def test_load_model_needs_no_custom_objects_after_import(imports: str, tmp_path: Path) -> None:
-    from leuko_keras.presets import pretrained_dir
+    from leuko_keras.runs.presets import pretrained_dir
 
     best = pretrained_dir("gp-lite-x4") / "best.keras"
     code = (

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# What TensorFlow, absl, oneDNN and LiteRT print at native level (see leuko_keras/quiet.py).
+# What TensorFlow, absl, oneDNN and LiteRT print at native level (see leuko_keras/core/quiet.py).
 NATIVE = re.compile(
     r"^[EWI]\d{4} |absl::InitializeLog|oneDNN custom operations|remapper failed|"
     r"oneDNN supports DT_|cpu_feature_guard|TF-TRT Warning|Created TensorFlow Lite",
@@ -55,7 +55,7 @@ def test_fit_export_predict_print_no_native_logs(tmp_path: Path) -> None:
     _assert_quiet(export)
     tflite = sorted((tmp_path / "exp").glob("*.tflite"))
     assert tflite
-    from leuko_keras.data.imageio import write_image
+    from leuko_keras.runtime.imageio import write_image
     from leuko_keras.synth import generate
 
     write_image(tmp_path / "in" / "cell.png", generate(1, size=32, seed=1)[0].rgb / 255.0)
@@ -88,7 +88,7 @@ def test_user_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
 FILTER_SCRIPT = textwrap.dedent(
     """
     import os, sys
-    from leuko_keras.quiet import native_logs_filtered
+    from leuko_keras.core.quiet import native_logs_filtered
     with native_logs_filtered():
         os.write(2, b"W0000 00:00:1700000000.1  12 remapper.cc:1] remapper failed: INVALID_ARGUMENT: x\\n")
         os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")

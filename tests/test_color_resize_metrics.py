@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from leuko_keras.color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.degrade import make_lr, modcrop
-from leuko_keras.imresize import imresize, output_size, quantize
-from leuko_keras.metrics import dice_iou, psnr, ssim
+from leuko_keras.protocol.degrade import make_lr, modcrop
+from leuko_keras.protocol.metrics import dice_iou, psnr, ssim
+from leuko_keras.runtime.color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imresize import imresize, output_size, quantize
 
 RNG = np.random.default_rng(1234)
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from leuko_keras.color import rgb_to_y
 from leuko_keras.data.dataset import (
     discover,
     load_example,
@@ -18,8 +17,9 @@ from leuko_keras.data.dataset import (
     write_split_file,
 )
 from leuko_keras.data.split import block_split
-from leuko_keras.degrade import make_lr
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import make_lr
+from leuko_keras.runtime.color import rgb_to_y
 
 RNG = np.random.default_rng(11)
 GREY = np.array([0, 128, 255], np.uint8)

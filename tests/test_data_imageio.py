@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from leuko_keras.data.imageio import luminance, read_image, write_image
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.runtime.imageio import luminance, read_image, write_image
 
 RNG = np.random.default_rng(7)
 RGB8 = RNG.integers(0, 256, (12, 10, 3), dtype=np.uint8)

@@ -7,15 +7,15 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from leuko_keras.color import rgb_to_y  # noqa: E402
 from leuko_keras.data import h5pack  # noqa: E402
 from leuko_keras.data.crops import prepare_arrays  # noqa: E402
 from leuko_keras.data.dataset import make_example  # noqa: E402
 from leuko_keras.data.examples import load_examples  # noqa: E402
 from leuko_keras.data.pipeline import make_dataset  # noqa: E402
 from leuko_keras.data.source import DataSource  # noqa: E402
-from leuko_keras.degrade import bicubic_upscale, make_lr  # noqa: E402
 from leuko_keras.errors import LeukoInputError  # noqa: E402
+from leuko_keras.protocol.degrade import bicubic_upscale, make_lr  # noqa: E402
+from leuko_keras.runtime.color import rgb_to_y  # noqa: E402
 
 SYNTH = DataSource(synthetic_count=10, synthetic_size=64)
 

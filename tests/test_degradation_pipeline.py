@@ -98,7 +98,7 @@ def test_evaluate_with_a_degradation(tmp_path):
 def test_export_uses_the_training_degradation_for_calibration_and_parity():
     from leuko_keras.deploy.export import _facts
     from leuko_keras.models import build_model
-    from leuko_keras.runrecord import RunRecord
+    from leuko_keras.runs.runrecord import RunRecord
 
     model = build_model("np-lite", scale=2, filters=8, blocks=1)
     record = degradation_record("microscope")

@@ -17,8 +17,8 @@ from leuko_keras.data.degradations import (
     record_from_settings,
     sensor,
 )
-from leuko_keras.degrade import make_lr
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import make_lr
 
 
 def _cell(size: int = 96, seed: int = 0, texture: float = 0.05) -> np.ndarray:
@@ -97,7 +97,7 @@ def test_smaller_na_blurs_more_in_the_lr_image():
 
 
 def test_user_psf_image(tmp_path):
-    from leuko_keras.data.imageio import write_image
+    from leuko_keras.runtime.imageio import write_image
 
     psf = np.zeros((5, 5))
     psf[2, 1:4] = 1.0  # a horizontal line: blurs along x only

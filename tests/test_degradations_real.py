@@ -11,8 +11,8 @@ from leuko_keras.data.degradations import degradation_record, record_from_settin
 from leuko_keras.data.degradations import real as family
 from leuko_keras.data.degradations.core import apply_degradation, degrade_window
 from leuko_keras.data.degradations.pupil import energy_radius, gaussian_kernel, motion_kernel, pupil_psf
-from leuko_keras.degrade import make_lr
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import make_lr
 from leuko_keras.runtime.blur_estimate import high_band_ratio, looks_blurred
 
 

@@ -24,8 +24,8 @@ def test_quick_demo_runs_every_step_and_reports_where_things_are(tmp_path: Path)
     # The shipped model is labelled with what it was trained on and scored on.
     assert "trained on real cells" in table and "never on these synthetic ones" in table
     # All its training minutes, a fine-tuned model's base run included.
-    from leuko_keras.demo import PRETRAINED_MODEL
-    from leuko_keras.presets import all_training, model_card
+    from leuko_keras.runs.presets import all_training, model_card
+    from leuko_keras.workflows.demo import PRETRAINED_MODEL
 
     minutes = all_training(model_card(PRETRAINED_MODEL)["training"])[1]
     assert f"; {minutes:g} min), never on these synthetic ones" in table

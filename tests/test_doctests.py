@@ -30,7 +30,7 @@ MODULES = _module_names()
 
 def test_every_module_is_collected() -> None:
     assert len(MODULES) > 50
-    assert {"leuko_keras.runrecord", "leuko_keras.cli", "leuko_keras.quiet"} <= set(MODULES)
+    assert {"leuko_keras.runs.runrecord", "leuko_keras.cli", "leuko_keras.core.quiet"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -36,14 +36,14 @@ def plain_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _independent_y(rgb: np.ndarray) -> np.ndarray:
-    # BT.601 studio range written out, not via leuko_keras.color.
+    # BT.601 studio range written out, not via leuko_keras.runtime.color.
     return (16.0 + 65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
 
 
 def _independent_scores(path: Path, scale: int) -> tuple[float, float]:
     import tensorflow as tf
 
-    from leuko_keras.degrade import bicubic_upscale, make_lr
+    from leuko_keras.protocol.degrade import bicubic_upscale, make_lr
 
     rgb = np.asarray(Image.open(path), dtype=np.float64) / 255.0
     h, w = rgb.shape[0] // scale * scale, rgb.shape[1] // scale * scale
@@ -170,7 +170,7 @@ class _Bumped:
         self.name, self.bump = name, bump
 
     def run(self, lr_y: np.ndarray) -> tuple[np.ndarray, None]:
-        from leuko_keras.degrade import bicubic_upscale
+        from leuko_keras.protocol.degrade import bicubic_upscale
 
         sr = bicubic_upscale(np.asarray(lr_y, np.float64), 4)
         if self.bump:

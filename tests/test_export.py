@@ -127,7 +127,7 @@ def test_parity_json_holds_measurements_and_fp32_gate(exported) -> None:
 def test_savedmodel_signature_has_named_outputs(exported, tiny_model_file: Path) -> None:
     import tensorflow as tf
 
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.runs.model_io import load_model_any
 
     loaded = tf.saved_model.load(str(exported.out_dir / "saved_model"))
     serve = loaded.signatures["serving_default"]
@@ -141,7 +141,7 @@ def test_savedmodel_signature_has_named_outputs(exported, tiny_model_file: Path)
 
 
 def test_tflite_fp32_matches_keras_on_new_input(exported, tiny_model_file: Path) -> None:
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.runs.model_io import load_model_any
 
     lrs = np.random.default_rng(1).random((2, SIZE // 4, SIZE // 4)).astype("float32")
     sr, probs = parity_mod.run_tflite(exported.out_dir / "model_fp32.tflite", lrs)

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from leuko_keras import color, imresize
-from leuko_keras.metrics import psnr
+from leuko_keras.protocol.metrics import psnr
+from leuko_keras.runtime import color, imresize
 from leuko_keras.runtime.tiling import super_resolve_tiled
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,7 +138,7 @@ def run_command() -> list[str]:
 
 
 def _keras_pipeline(model, rgb: np.ndarray, scale: int = 4) -> np.ndarray:
-    from leuko_keras.inference import super_resolve
+    from leuko_keras.models.inference import super_resolve
 
     ycbcr = color.rgb_to_ycbcr(rgb)
     sr_y, _ = super_resolve(model, ycbcr[..., 0].astype(np.float32), scale=scale)
@@ -151,7 +151,7 @@ def test_runner_outside_the_repo_without_tensorflow_matches_keras(
 ) -> None:
     from PIL import Image
 
-    from leuko_keras.data.imageio import read_image, write_image
+    from leuko_keras.runtime.imageio import read_image, write_image
 
     model, artifact = fp32_artifact
     source = np.asarray(Image.open(sorted(synth_dir.glob("cell_*[0-9].png"))[0]).convert("RGB"))

@@ -34,7 +34,7 @@ def tiny_model(config):
 def tiny_compile(model, config, eager=True):
     import keras
 
-    from leuko_keras.keras_metrics import PSNRY
+    from leuko_keras.models.keras_metrics import PSNRY
 
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),

@@ -7,11 +7,11 @@ import pytest
 from PIL import Image
 
 import leuko_keras
-from leuko_keras.color import rgb_to_y
-from leuko_keras.degrade import make_lr
-from leuko_keras.imresize import imresize
 from leuko_keras.layers import BicubicUpsample
 from leuko_keras.layers.bicubic import phase_taps
+from leuko_keras.protocol.degrade import make_lr
+from leuko_keras.runtime.color import rgb_to_y
+from leuko_keras.runtime.imresize import imresize
 
 GREY_TOLERANCE = 1e-3 / 255  # 1e-3 grey levels, in [0, 1] units
 

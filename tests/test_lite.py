@@ -7,9 +7,9 @@ import pytest
 
 import leuko_keras
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.inference import hr_multiple, super_resolve
 from leuko_keras.layers import BicubicUpsample
-from leuko_keras.training.config import FitConfig
+from leuko_keras.models.inference import hr_multiple, super_resolve
+from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.precision import resolve_precision
 from leuko_keras.training.progress import CosineDecay, cosine_rate
 

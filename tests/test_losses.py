@@ -7,14 +7,14 @@ import pytest
 
 import leuko_keras
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.keras_metrics import PSNRY, MapDice
-from leuko_keras.losses import (
+from leuko_keras.models.keras_metrics import PSNRY, MapDice
+from leuko_keras.models.losses import (
     Charbonnier,
     PerceptualLoss,
     discriminator_loss,
     generator_adversarial_loss,
 )
-from leuko_keras.metrics import dice_iou, psnr
+from leuko_keras.protocol.metrics import dice_iou, psnr
 
 
 def test_charbonnier_is_the_mean_of_sqrt_x2_plus_eps2():

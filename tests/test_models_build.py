@@ -7,9 +7,9 @@ import pytest
 
 import leuko_keras
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imresize import imresize
 from leuko_keras.models import list_models
 from leuko_keras.models.registry import model_scale
+from leuko_keras.runtime.imresize import imresize
 
 NAMES = [info.name for info in list_models()]
 

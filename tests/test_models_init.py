@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import leuko_keras
-from leuko_keras.imresize import imresize
+from leuko_keras.runtime.imresize import imresize
 
 
 @pytest.mark.parametrize("name", ["np", "vdsr"])

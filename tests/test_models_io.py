@@ -13,9 +13,9 @@ import pytest
 
 import leuko_keras
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imresize import imresize
-from leuko_keras.inference import super_resolve
-from leuko_keras.model_io import load_model_any
+from leuko_keras.models.inference import super_resolve
+from leuko_keras.runs.model_io import load_model_any
+from leuko_keras.runtime.imresize import imresize
 
 TINY = {
     "gp": {"filters": 8, "unet_base": 4},

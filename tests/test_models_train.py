@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import leuko_keras
-from leuko_keras.imresize import imresize
+from leuko_keras.runtime.imresize import imresize
 
 # Same graphs as the defaults, narrower and shallower, so a step costs milliseconds.
 TINY = {

@@ -57,7 +57,7 @@ def test_discover_and_read_the_scale(pairs_dir):
 
 
 def test_examples_are_the_files_as_read(pairs_dir):
-    from leuko_keras.data.imageio import luminance, read_image
+    from leuko_keras.runtime.imageio import luminance, read_image
 
     example = next(iter_pair_examples(pairs_dir, 2, ["c3"], need_mask=True))
     assert example.name == "c3"
@@ -117,8 +117,8 @@ def test_bad_pairs_are_refused_per_file(tmp_path, lr_size, hr_size, lr_name, mes
 
 
 def test_evaluate_pairs_scores_the_real_lr(pairs_dir, tmp_path):
-    from leuko_keras.degrade import bicubic_upscale
-    from leuko_keras.metrics import psnr
+    from leuko_keras.protocol.degrade import bicubic_upscale
+    from leuko_keras.protocol.metrics import psnr
 
     result, out = _invoke(
         "evaluate", "--pairs", pairs_dir, "-m", "bicubic", "--split", "all", "--json", tmp_path / "e.json"

@@ -12,11 +12,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
-from leuko_keras.data.imageio import read_image, write_image
 from leuko_keras.data.masks import PAPER_COLOURS
-from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.predict.backends import BicubicBackend
 from leuko_keras.predict.files import predict_paths
+from leuko_keras.protocol.degrade import bicubic_upscale
+from leuko_keras.runtime.imageio import read_image, write_image
 from leuko_keras.runtime.tiling import iter_strips, super_resolve_tiled
 
 
@@ -130,7 +130,7 @@ def test_eight_bit_colour_gets_map_and_overlay_in_paper_colours(tmp_path: Path) 
     sr = read_image(tmp_path / "out" / "cell_sr.png")
     assert sr.bit_depth == 8 and sr.pixels.shape == (60, 68, 3)
     colours = np.asarray(Image.open(tmp_path / "out" / "cell_map.png"))
-    from leuko_keras.data.imageio import luminance
+    from leuko_keras.runtime.imageio import luminance
 
     _, probs = model.run(luminance(read_image(tmp_path / "cell.png").pixels))
     np.testing.assert_array_equal(colours, PAPER_COLOURS[np.argmax(probs, axis=-1)])

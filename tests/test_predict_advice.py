@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from leuko_keras.cli import app
 from leuko_keras.data.degradations import apply_degradation, degradation_record
-from leuko_keras.data.imageio import write_image
 from leuko_keras.predict.advice import blur_hint, family, trained_for
+from leuko_keras.runtime.imageio import write_image
 from leuko_keras.synth import generate
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import leuko_keras
 from leuko_keras.cli import app
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.presets import DEFAULT_MODEL, PRETRAINED, list_pretrained, model_card, resolve_model_path
+from leuko_keras.runs.presets import DEFAULT_MODEL, PRETRAINED, list_pretrained, model_card, resolve_model_path
 
 SHIPPED = list_pretrained()
 

@@ -42,7 +42,7 @@ def test_robustness_matrix_end_to_end(tmp_path, capsys):
 
 
 def _cells_folder(folder, seed):
-    from leuko_keras.data.imageio import write_image
+    from leuko_keras.runtime.imageio import write_image
     from leuko_keras.synth import generate
 
     folder.mkdir()

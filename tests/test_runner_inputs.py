@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from leuko_keras.atomic import clean_stale_temps
+from leuko_keras.core.atomic import clean_stale_temps
 from leuko_keras.data import imageio
-from leuko_keras.data.imageio import read_image
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runtime import run as runner
+from leuko_keras.runtime.imageio import read_image
 from leuko_keras.runtime.run import expand_inputs, main, upscale
 from leuko_keras.runtime.tiling import Nearest
 
@@ -62,7 +62,7 @@ def _corpus(folder: Path) -> dict[str, Path]:
 
 
 def test_runner_reads_with_the_library_and_refuses_what_it_refuses(tmp_path: Path) -> None:
-    # One reader: the runner's images come from leuko_keras.data.imageio, so both accept and refuse the same files.
+    # One reader: the runner's images come from leuko_keras.runtime.imageio, so both accept and refuse the same files.
     assert runner.read_images is imageio.read_images
     out = tmp_path / "out"
     for name, path in _corpus(tmp_path).items():
@@ -130,7 +130,7 @@ def test_runner_outputs_follow_the_umask_and_a_full_disk_leaves_nothing(tmp_path
 
 
 def test_runner_cleans_temporaries_of_a_killed_run(tmp_path: Path) -> None:
-    # The runner writes through leuko_keras.atomic and cleans with it: the same temporary names.
+    # The runner writes through leuko_keras.core.atomic and cleans with it: the same temporary names.
     dead = tmp_path / ".cell_sr.pid999999999.abc123.tmp.png"
     dead.write_bytes(b"half")
     live = tmp_path / f".cell_map.pid{os.getpid()}.abc123.tmp.png"

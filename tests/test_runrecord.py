@@ -1,4 +1,4 @@
-"""The run record (leuko_keras.runrecord) and the registry's display names."""
+"""The run record (leuko_keras.runs.runrecord) and the registry's display names."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.presets import pretrained_dir
-from leuko_keras.runrecord import RunRecord, read_run
+from leuko_keras.runs.presets import pretrained_dir
+from leuko_keras.runs.runrecord import RunRecord, read_run
 
 
 def test_registry_refuses_a_duplicate_name_and_names_every_model() -> None:

@@ -89,8 +89,8 @@ def test_export_out_dot_is_one_line_not_a_traceback(run_dir: Path, tmp_path: Pat
 
 
 def test_an_earlier_export_is_recognised_and_a_user_file_in_it_is_not(tmp_path: Path) -> None:
+    from leuko_keras.core.outputs import check_output_folder
     from leuko_keras.deploy.export import export_owned
-    from leuko_keras.outputs import check_output_folder
 
     out = tmp_path / "exp"
     (out / "saved_model").mkdir(parents=True)
@@ -131,7 +131,7 @@ def _umask() -> int:
 
 
 def _fake_demo(out: Path, finished: bool = True) -> None:
-    from leuko_keras.demo import MARKER
+    from leuko_keras.workflows.demo import MARKER
 
     (out / "runs" / "np_x4").mkdir(parents=True)
     (out / "runs" / "np_x4" / "best.keras").write_bytes(b"k")
@@ -142,7 +142,7 @@ def _fake_demo(out: Path, finished: bool = True) -> None:
 
 @pytest.mark.parametrize("finished", [True, False])
 def test_demo_rerun_replaces_its_own_folder_but_refuses_a_user_file(tmp_path: Path, finished: bool) -> None:
-    from leuko_keras.demo import _prepare_out
+    from leuko_keras.workflows.demo import _prepare_out
 
     out = tmp_path / "demo"
     _fake_demo(out, finished)
@@ -159,7 +159,7 @@ def test_demo_rerun_replaces_its_own_folder_but_refuses_a_user_file(tmp_path: Pa
 def test_temporaries_of_a_killed_run_are_cleaned_where_they_lie_and_nothing_else(tmp_path: Path) -> None:
     import os
 
-    from leuko_keras.atomic import atomic_dir
+    from leuko_keras.core.atomic import atomic_dir
     from leuko_keras.training.runfolder import RunFolder
 
     run = RunFolder(tmp_path / "run")

@@ -13,14 +13,14 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
-from leuko_keras.data.imageio import read_image, read_images, write_image
 from leuko_keras.data.normalize import parse_normalize
-from leuko_keras.data.tiff import tiff_rows
-from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.predict.backends import BicubicBackend
 from leuko_keras.predict.files import predict_file, predict_paths
 from leuko_keras.predict.progress import Progress
+from leuko_keras.protocol.degrade import bicubic_upscale
+from leuko_keras.runtime.imageio import read_image, read_images, write_image
+from leuko_keras.runtime.tiff import tiff_rows
 
 
 @dataclass
@@ -254,7 +254,7 @@ def test_progress_reports_tiles_of_one_large_image(tmp_path: Path) -> None:
 
 
 def test_outputs_past_the_classic_tiff_limit_become_bigtiff(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import leuko_keras.data.tiff as tiff_module
+    import leuko_keras.runtime.tiff as tiff_module
 
     rows = np.linspace(0, 1, 6 * 5).reshape(6, 5)
     with tiff_rows(tmp_path / "small.ome.tif", 5, 6, 1, 16) as write:

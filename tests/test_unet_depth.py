@@ -41,8 +41,8 @@ def deep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_depth_five_fits_and_predicts_an_odd_size(deep_run: Path) -> None:
-    from leuko_keras.inference import hr_multiple, super_resolve
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.models.inference import hr_multiple, super_resolve
+    from leuko_keras.runs.model_io import load_model_any
 
     model, _ = load_model_any(deep_run, compile=False)
     assert hr_multiple(model) == 32

@@ -59,7 +59,7 @@ def test_init_defaults_come_from_the_source_run_and_a_missing_source_is_one_line
 def test_fit_init_fine_tunes_the_pretrained_model_with_no_other_model_flag(tmp_path):
     from leuko_keras import pretrained
     from leuko_keras.cli import app
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.runs.model_io import load_model_any
 
     out = tmp_path / "tuned"
     args = ["fit", "--init", "np-lite-x4", "--out", str(out), "--epochs", "1", "--steps-per-epoch", "1"]

@@ -4,7 +4,7 @@ The command modules import only typer and the standard library at module
 level; TensorFlow, Keras and the library load inside a command, after its
 arguments are parsed, so ``--help``, ``--version`` and a mistyped flag answer
 at once. Native TensorFlow log lines are filtered for the whole command run
-(:mod:`leuko_keras.quiet`) unless ``--verbose`` is given.
+(:mod:`leuko_keras.core.quiet`) unless ``--verbose`` is given.
 
 >>> from typer.testing import CliRunner
 >>> CliRunner().invoke(app, ["--help"]).exit_code
@@ -81,7 +81,7 @@ def main() -> None:
     else:
         # TensorFlow's C++ start-up chatter hides the one line a user needs to read.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from leuko_keras.quiet import native_logs_filtered
+    from leuko_keras.core.quiet import native_logs_filtered
 
     with native_logs_filtered():
         try:

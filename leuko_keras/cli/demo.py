@@ -1,4 +1,4 @@
-"""`leuko-keras demo`: the main job end to end on synthetic cells (a thin wrapper over :mod:`leuko_keras.demo`).
+"""`leuko-keras demo`: the main job end to end on synthetic cells (wraps :mod:`leuko_keras.workflows.demo`).
 
 >>> from typer.testing import CliRunner
 >>> from leuko_keras.cli import app
@@ -39,7 +39,7 @@ def demo(
 
     Example: leuko-keras demo --out leuko_demo
     """
-    from leuko_keras.demo import run_demo
+    from leuko_keras.workflows.demo import run_demo
 
     result = run_demo(out, quick=quick, log=_log)
     print(result.summary())

@@ -76,9 +76,9 @@ def evaluate(
     Example: leuko-keras evaluate --data ../shared/data/wbc/cellavision -m bicubic -m runs/np_x4 -m runs/gp_x4 -s 4
     Real pairs (DIR/lr + DIR/hr, scale from the sizes): leuko-keras evaluate --pairs DIR -m bicubic -m gp-lite-x4
     """
+    from leuko_keras.core.outputs import check_output_dir, check_output_file
     from leuko_keras.evaluation import evaluate as run_evaluation
     from leuko_keras.evaluation import render, write_figures, write_json, write_markdown
-    from leuko_keras.outputs import check_output_dir, check_output_file
 
     # Before the (long) evaluation: a bad output path must not cost the user the run.
     for flag, path in (("--json", json_out), ("--markdown", markdown)):

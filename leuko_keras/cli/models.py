@@ -52,7 +52,7 @@ def models(
 
 
 def _pretrained_table() -> None:
-    from leuko_keras.presets import DEFAULT_MODEL, list_pretrained, model_card
+    from leuko_keras.runs.presets import DEFAULT_MODEL, list_pretrained, model_card
 
     shipped = list_pretrained()
     if not shipped:

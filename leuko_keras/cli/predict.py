@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from leuko_keras.cli.common import user_errors
-from leuko_keras.presets import DEFAULT_MODEL
+from leuko_keras.runs.presets import DEFAULT_MODEL
 
 EXIT_SOME_FAILED = 1
 
@@ -69,10 +69,10 @@ def predict(
 
     Example: leuko-keras predict cells/ --model runs/gp_x4 --out sr/ --format ome-tif --normalize bits=12
     """
-    from leuko_keras.atomic import clean_stale_temps
+    from leuko_keras.core.atomic import clean_stale_temps
+    from leuko_keras.core.outputs import check_output_dir
     from leuko_keras.data.normalize import from_config, parse_normalize
     from leuko_keras.errors import LeukoInputError
-    from leuko_keras.outputs import check_output_dir
     from leuko_keras.predict import load_backend, predict_paths
     from leuko_keras.predict.advice import trained_for
 

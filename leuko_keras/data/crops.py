@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from leuko_keras.data.dataset import Example
-from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import bicubic_upscale
 
 __all__ = ["prepare_arrays", "source_crop_size", "whole_hr"]
 
@@ -45,7 +45,7 @@ def prepare_arrays(
     if need_mask and example.labels is None:
         raise LeukoInputError(f"{example.name}: no parsing map; add masks or train without the map loss")
     if size is not None:
-        from leuko_keras.memory import check_memory
+        from leuko_keras.core.memory import check_memory
 
         # Mirror padding to a huge --size would otherwise die in a MemoryError (or the OOM killer) mid-way.
         side_h, side_w = max(size, example.hr_y.shape[0]), max(size, example.hr_y.shape[1])

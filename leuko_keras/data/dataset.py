@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.data.imageio import IMAGE_SUFFIXES, luminance, read_image
 from leuko_keras.data.masks import DEFAULT_TOLERANCE, read_labelme, read_mask
 from leuko_keras.data.split import read_split_file, split_samples, write_split_file
-from leuko_keras.degrade import check_size, make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import check_size, make_lr, modcrop
+from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, luminance, read_image
 
 __all__ = [
     "Example",

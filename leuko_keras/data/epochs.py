@@ -138,8 +138,8 @@ def crop_input(
     ((4, 4, 1), dtype('float32'))
     """
     from leuko_keras.data.degradations.core import degrade_window
-    from leuko_keras.data.imageio import luminance
-    from leuko_keras.degrade import bicubic_upscale
+    from leuko_keras.protocol.degrade import bicubic_upscale
+    from leuko_keras.runtime.imageio import luminance
 
     lr, params = degrade_window(hr, int(top), int(left), int(size), int(scale), record, rng)
     # Y in float as degradations.degrade_example makes it for whole images.

@@ -1,7 +1,7 @@
 """The prepared :class:`~leuko_keras.data.dataset.Example` list of one split of a :class:`DataSource`.
 
 Every image is read, modcropped and degraded with the MATLAB-exact path
-(:func:`leuko_keras.degrade.make_lr` on RGB, LR quantised to 8 bits as
+(:func:`leuko_keras.protocol.degrade.make_lr` on RGB, LR quantised to 8 bits as
 MATLAB does for uint8 input, then Y). The source's ``degradation`` (a record
 of :mod:`leuko_keras.data.degradations`) makes the LR images by that model
 instead of bicubic, once per image at the source's seed; its ``normalize``

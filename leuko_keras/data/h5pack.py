@@ -3,7 +3,7 @@
 Layout (h5py)::
 
     /                   attrs: format="leuko-keras-pack", version=1, scales=[2,3,4,8],
-                               protocol=<JSON of leuko_keras.metrics.PROTOCOL>, source=<folder>,
+                               protocol=<JSON of leuko_keras.protocol.metrics.PROTOCOL>, source=<folder>,
                                mask_mapping, count
     /names              UTF-8 strings, one per sample (index i <-> /samples/NNNNNN)
     /samples/000000/    attrs: name, bit_depth, image_file, mask_file
@@ -32,13 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_path, disk_full_error
+from leuko_keras.core.atomic import atomic_path, disk_full_error
+from leuko_keras.core.outputs import check_output_file
 from leuko_keras.data.dataset import Example, discover, load_labels, require_masks
-from leuko_keras.data.imageio import luminance, read_image
-from leuko_keras.degrade import SUPPORTED_SCALES, check_size, make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.metrics import PROTOCOL
-from leuko_keras.outputs import check_output_file
+from leuko_keras.protocol.degrade import SUPPORTED_SCALES, check_size, make_lr, modcrop
+from leuko_keras.protocol.metrics import PROTOCOL
+from leuko_keras.runtime.imageio import luminance, read_image
 
 FORMAT = "leuko-keras-pack"
 

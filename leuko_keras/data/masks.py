@@ -1,6 +1,6 @@
 """Parsing maps: mask images with a value-to-class mapping, and colourising labels.
 
-Classes (``leuko_keras.metrics.CLASS_NAMES``): 0 background, 1 cytoplasm,
+Classes (``leuko_keras.protocol.metrics.CLASS_NAMES``): 0 background, 1 cytoplasm,
 2 nucleus. Two presets are built in:
 
 * ``"grey"`` -- 0 / 128 / 255 (the shared ``wbc`` data, the synthetic set);
@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from leuko_keras.atomic import atomic_path
-from leuko_keras.data.imageio import read_image
+from leuko_keras.core.atomic import atomic_path
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.runtime.imageio import read_image
 
 # PAPER_COLOURS and colorize are part of this module's API (users and tests import them from here).
 from leuko_keras.runtime.maps import NUM_CLASSES, PAPER_COLOURS, colorize  # noqa: F401

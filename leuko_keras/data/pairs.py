@@ -27,9 +27,9 @@ import numpy as np
 from PIL import Image
 
 from leuko_keras.data.dataset import Example, Sample, load_labels
-from leuko_keras.data.imageio import IMAGE_SUFFIXES, luminance, read_image
-from leuko_keras.degrade import MIN_LR_SIDE, SUPPORTED_SCALES
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import MIN_LR_SIDE, SUPPORTED_SCALES
+from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, luminance, read_image
 
 LR_DIR, HR_DIR, MASK_DIR = "lr", "hr", "masks"
 

@@ -144,7 +144,7 @@ def read_split_file(path: str | os.PathLike) -> dict[str, str]:
 
 def write_split_file(path: str | os.PathLike, parts: dict[str, list[Any]]) -> Path:
     """Record a split as a text split file (atomic), so a run can be repeated exactly."""
-    from leuko_keras.atomic import write_text_atomic
+    from leuko_keras.core.atomic import write_text_atomic
 
     lines = [f"{_name(item)} {part}" for part in SPLITS for item in parts.get(part, [])]
     return write_text_atomic(path, "# NAME SPLIT\n" + "\n".join(lines) + "\n")

@@ -41,12 +41,12 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_path
+from leuko_keras.core.atomic import atomic_path
 from leuko_keras.data.normalize import Normalization
 from leuko_keras.deploy import bioimageio_rdf as rdf
 from leuko_keras.deploy.metadata import sha256_file
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.runrecord import RunRecord
+from leuko_keras.runs.runrecord import RunRecord
 
 VARIANTS = ("rgb", "y")
 TEST_LR_SIDE = 64
@@ -134,7 +134,7 @@ def sample_lr_image(scale: int, lr_side: int, seed: int = 7) -> np.ndarray:
     >>> sample_lr_image(4, 16).shape
     (16, 16, 3)
     """
-    from leuko_keras.degrade import make_lr
+    from leuko_keras.protocol.degrade import make_lr
     from leuko_keras.synth import generate
 
     cell = generate(1, size=lr_side * scale, seed=seed)[0]
@@ -148,9 +148,9 @@ def keras_reference(model: Any, lr: np.ndarray, scale: int, variant: str) -> tup
     >>> sr.shape, probs.shape  # doctest: +SKIP
     ((64, 64, 3), (64, 64, 3))
     """
-    from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
-    from leuko_keras.imresize import imresize
-    from leuko_keras.inference import super_resolve
+    from leuko_keras.models.inference import super_resolve
+    from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+    from leuko_keras.runtime.imresize import imresize
 
     ycbcr = rgb_to_ycbcr(lr) if variant == "rgb" else lr
     sr_y, probs = super_resolve(model, ycbcr[..., 0].astype(np.float32), scale)
@@ -183,7 +183,7 @@ def export_bioimageio(
     from leuko_keras import __version__
     from leuko_keras.data.normalize import from_config
     from leuko_keras.deploy.savedmodel import check_ours, float32_model
-    from leuko_keras.inference import hr_multiple
+    from leuko_keras.models.inference import hr_multiple
     from leuko_keras.models.registry import model_scale
 
     out = Path(out)
@@ -212,7 +212,7 @@ def export_bioimageio(
 
     lr = sample_lr_image(scale, side)
     if variant == "y":
-        from leuko_keras.color import rgb_to_ycbcr
+        from leuko_keras.runtime.color import rgb_to_ycbcr
 
         lr = rgb_to_ycbcr(lr)[..., :1]
     reference, ref_probs = keras_reference(model, lr, scale, variant)
@@ -269,7 +269,7 @@ def export_bioimageio_run(
     """
     import json
 
-    from leuko_keras.model_io import load_run
+    from leuko_keras.runs.model_io import load_run
 
     model, record = load_run(source, compile=False)
     config = record.config if record.root is not None else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from leuko_keras.runrecord import RunRecord
+from leuko_keras.runs.runrecord import RunRecord
 
 MIN_STEPS = 4  # input sizes start at this many size steps: tiny tiles only measure the U-Net's borders
 

@@ -1,7 +1,7 @@
 """Export a trained model: SavedModel, parity-gated TFLite artifacts, metadata. All or nothing.
 
 Everything is built in a temporary folder beside ``out_dir`` and renamed
-into place at the end (:func:`leuko_keras.atomic.atomic_dir`): a bad input
+into place at the end (:func:`leuko_keras.core.atomic.atomic_dir`): a bad input
 or a crash leaves ``out_dir`` as it was. User errors (no model, not a
 leuko-keras model, a bad ``input_size``, too few calibration images, Flex
 ops) raise :class:`LeukoInputError` before anything is written. An artifact
@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_dir, disk_full_error, write_json_atomic
+from leuko_keras.core.atomic import atomic_dir, disk_full_error, write_json_atomic
+from leuko_keras.core.outputs import check_output_folder, foreign_file
 from leuko_keras.data.source import DataSource
 from leuko_keras.deploy import metadata as meta
 from leuko_keras.deploy import parity
@@ -39,8 +40,7 @@ from leuko_keras.deploy.tflite import (
     embed_metadata,
 )
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.outputs import check_output_folder, foreign_file
-from leuko_keras.runrecord import RunRecord
+from leuko_keras.runs.runrecord import RunRecord
 
 DEFAULT_INPUT_SIZE = 224
 
@@ -107,7 +107,7 @@ def export_owned(folder: Path) -> str | None:
 
 
 def _facts(model: Any, record: RunRecord, data: Any) -> _ModelFacts:
-    from leuko_keras.inference import hr_multiple
+    from leuko_keras.models.inference import hr_multiple
     from leuko_keras.models.registry import model_scale
 
     training = dict(record.training)
@@ -166,7 +166,7 @@ def export_model(
     ``representative``, int8 calibration crops; by default the run's own
     training data (``config.json``), else the built-in synthetic set.
     """
-    from leuko_keras.model_io import load_run
+    from leuko_keras.runs.model_io import load_run
 
     # Refused before the model is even loaded: the user's folder (or the run itself) stays untouched.
     out_dir = check_output_folder(
@@ -252,7 +252,7 @@ def export_model(
 def _parity_report(
     rows: dict[str, Any], pairs: list[parity.Pair], split: str, facts: _ModelFacts, input_size: int, force: bool
 ) -> dict[str, Any]:
-    from leuko_keras.metrics import PROTOCOL_TEXT
+    from leuko_keras.protocol.metrics import PROTOCOL_TEXT
 
     return {
         "protocol": PROTOCOL_TEXT,

@@ -18,7 +18,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from leuko_keras.metrics import CLASS_NAMES
+from leuko_keras.protocol.metrics import CLASS_NAMES
 
 FORMAT = "leuko-keras-export/1"
 Y_CONVENTION = (

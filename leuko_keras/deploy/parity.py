@@ -9,7 +9,7 @@ same crops. Reported per artifact:
 * PSNR of the artifact's SR against the Keras SR (both clipped to [0, 1],
   whole valid region): mean and worst image;
 * PSNR / SSIM against the HR ground truth for the artifact and for Keras,
-  by the protocol of :mod:`leuko_keras.metrics` (Y, border crop = scale);
+  by the protocol of :mod:`leuko_keras.protocol.metrics` (Y, border crop = scale);
 * agreement of the parsing maps (share of pixels with the same class).
 
 Gates (``GATES``): fp32 >= 60 dB to Keras and fp16 >= 45 dB (worst image);
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.data.source import DataSource, Location
-from leuko_keras.metrics import psnr, ssim
+from leuko_keras.protocol.metrics import psnr, ssim
 
 GATES = {
     "fp32": ("to_keras", 60.0),

@@ -79,7 +79,7 @@ def _pad_to(image: np.ndarray, size: int) -> np.ndarray:
 
 def folder_luminance(folder: str | os.PathLike) -> list[np.ndarray]:
     """Luminance of every image in ``folder`` (taken as LR input), or LeukoInputError if there are none."""
-    from leuko_keras.data.imageio import IMAGE_SUFFIXES, luminance, read_image
+    from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, luminance, read_image
 
     folder = Path(folder)
     if not folder.is_dir():

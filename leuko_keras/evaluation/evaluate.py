@@ -2,7 +2,7 @@
 
 Models are ``bicubic`` (always available), ``MODEL.keras``, a run folder or
 ``MODEL.tflite``; ``LABEL=PATH`` names a model in the table. Every number
-comes from :mod:`leuko_keras.metrics` under its stated protocol (Y studio
+comes from :mod:`leuko_keras.protocol.metrics` under its stated protocol (Y studio
 range, float, border crop = scale), computed per image and then averaged.
 
 >>> ev = evaluate(["bicubic"], scales=[4], data=None, split="test")  # doctest: +SKIP
@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.data.source import DataSource, Location
-from leuko_keras.degrade import SUPPORTED_SCALES
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.evaluation.compare import compare
 from leuko_keras.evaluation.results import Comparison, ModelResult
-from leuko_keras.metrics import CLASS_NAMES, PROTOCOL, dice_iou, psnr, ssim
 from leuko_keras.predict.backends import Backend, BicubicBackend, load_backend, split_label
+from leuko_keras.protocol.degrade import SUPPORTED_SCALES
+from leuko_keras.protocol.metrics import CLASS_NAMES, PROTOCOL, dice_iou, psnr, ssim
 from leuko_keras.runtime.tiling import super_resolve_tiled
 
 SYNTHETIC_TEST_COUNT = 48

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_path
-from leuko_keras.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.core.atomic import atomic_path
 from leuko_keras.data.masks import colorize
-from leuko_keras.imresize import imresize
-from leuko_keras.metrics import psnr
+from leuko_keras.protocol.metrics import psnr
+from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imresize import imresize
 from leuko_keras.runtime.tiling import super_resolve_tiled
 
 ZOOM_FRACTION = 0.2  # side of the Fig. 6 window relative to the image's shorter side

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from leuko_keras.atomic import write_json_atomic, write_text_atomic
+from leuko_keras.core.atomic import write_json_atomic, write_text_atomic
 from leuko_keras.evaluation.results import Comparison, ModelResult
-from leuko_keras.metrics import CLASS_NAMES, PROTOCOL, PROTOCOL_TEXT
+from leuko_keras.protocol.metrics import CLASS_NAMES, PROTOCOL, PROTOCOL_TEXT
 
 KIND_TEXT = {"over_bicubic": "over bicubic", "over_next": "over next-ranked", "pair": "paper's Table 1 pair"}
 

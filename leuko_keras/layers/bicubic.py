@@ -5,8 +5,8 @@ borders) gives every output pixel of phase ``(py, px)`` as the same 5x5
 weighted sum of the LR pixels around it. So the whole resize is: symmetric
 pad by 2 (TFLite ``MIRROR_PAD``), one fixed 5x5 convolution with ``s*s``
 output phases (``CONV_2D``) and ``depth_to_space`` (``DEPTH_TO_SPACE``). The
-weights come from :func:`leuko_keras.imresize.contributions`, the single
-source of truth, so this layer equals :func:`leuko_keras.imresize.imresize`
+weights come from :func:`leuko_keras.runtime.imresize.contributions`, the single
+source of truth, so this layer equals :func:`leuko_keras.runtime.imresize.imresize`
 to float32 rounding. It always computes in float32, even under a mixed
 precision policy, because its output is the base the network's residual is
 added to.
@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from leuko_keras.imresize import contributions
+from leuko_keras.runtime.imresize import contributions
 
 # Keys cubic has support (-2, 2): every phase needs LR offsets -2..2 at most.
 _RADIUS = 2

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import keras
 
-from leuko_keras.keras_metrics import PSNRY, MapDice
-from leuko_keras.losses import Charbonnier, map_loss
+from leuko_keras.models.keras_metrics import PSNRY, MapDice
+from leuko_keras.models.losses import Charbonnier, map_loss
 from leuko_keras.models.registry import model_scale
 
 

@@ -23,8 +23,8 @@ import keras
 import tensorflow as tf
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.keras_metrics import PSNRY
-from leuko_keras.losses import (
+from leuko_keras.models.keras_metrics import PSNRY
+from leuko_keras.models.losses import (
     Charbonnier,
     PerceptualLoss,
     discriminator_loss,

@@ -21,8 +21,8 @@ from typing import Any
 
 import keras
 
-from leuko_keras.degrade import SUPPORTED_SCALES
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import SUPPORTED_SCALES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Zero ('same') padding keeps the spatial size, so the input sides must be
 multiples of ``2**depth`` (16 by default);
-:func:`leuko_keras.inference.super_resolve` pads and crops for the user.
+:func:`leuko_keras.models.inference.super_resolve` pads and crops for the user.
 Layer names start with ``prior_`` so other code can find (or freeze, or copy)
 the prior network inside a bigger model.
 

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from leuko_keras.degrade import bicubic_upscale
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import bicubic_upscale
 from leuko_keras.runtime.tflite import TFLiteModel, sidecar_model_name
 
 
@@ -68,8 +68,8 @@ class KerasBackend:
     degradation: dict | None = None  # how its training LR was made (None: the paper's bicubic)
 
     def run(self, lr_y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Run through :func:`leuko_keras.inference.super_resolve` (pads and crops back)."""
-        from leuko_keras.inference import super_resolve
+        """Run through :func:`leuko_keras.models.inference.super_resolve` (pads and crops back)."""
+        from leuko_keras.models.inference import super_resolve
 
         sr, probs = super_resolve(self.model, np.asarray(lr_y, dtype=np.float32))
         return np.asarray(sr, dtype=np.float64), (None if probs is None else np.asarray(probs, dtype=np.float32))
@@ -88,12 +88,12 @@ class TFLiteBackend(TFLiteModel):
 
 
 def pretty_name(raw: str) -> str:
-    """Paper spelling of a model name: the registry's display name (:func:`leuko_keras.runrecord.display_name`).
+    """Paper spelling of a model name: the registry's display name (:func:`leuko_keras.runs.runrecord.display_name`).
 
     >>> pretty_name("gp"), pretty_name("sftgan"), pretty_name("mynet")
     ('GP', 'SFTGAN', 'mynet')
     """
-    from leuko_keras.runrecord import display_name
+    from leuko_keras.runs.runrecord import display_name
 
     return display_name(raw)
 
@@ -122,7 +122,7 @@ def load_backend(spec: str | Path, scale: int | None = None, name: str | None = 
         if scale is None:
             raise LeukoInputError("bicubic: needs a --scale; add --scale 4 (or 2, 3, 8)")
         return BicubicBackend(scale=int(scale), name=name or "Bicubic")
-    from leuko_keras.presets import PRETRAINED, resolve_model_path
+    from leuko_keras.runs.presets import PRETRAINED, resolve_model_path
 
     path = resolve_model_path(path_text)
     if not path.exists():
@@ -139,7 +139,7 @@ def load_backend(spec: str | Path, scale: int | None = None, name: str | None = 
 
 
 def _load_keras(path: Path, name: str | None) -> KerasBackend:
-    from leuko_keras.model_io import load_run
+    from leuko_keras.runs.model_io import load_run
 
     model, record = load_run(path)
     probe = np.full((1, 16, 16, 1), 0.5, dtype=np.float32)

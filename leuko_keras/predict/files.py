@@ -23,16 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from leuko_keras.data.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
 from leuko_keras.data.normalize import Normalization
-from leuko_keras.data.tiff import TIFF_SUFFIXES, tiff_stem
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
 from leuko_keras.predict.outputs import open_rows, output_format, output_path
 from leuko_keras.predict.progress import Progress
 from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
 from leuko_keras.runtime.imresize import imresize
 from leuko_keras.runtime.maps import colorize, overlay
+from leuko_keras.runtime.tiff import TIFF_SUFFIXES, tiff_stem
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
 
 # Our own outputs (and the synthetic set's masks) are not inputs.

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from leuko_keras.data.tiff import TIFF_SUFFIXES, is_ome_path, tiff_rows
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.predict.pngstream import png_rows
+from leuko_keras.runtime.pngstream import png_rows
+from leuko_keras.runtime.tiff import TIFF_SUFFIXES, is_ome_path, tiff_rows
 
 FORMATS = ("png", "tif", "ome-tif")
 SUFFIXES = {"png": ".png", "tif": ".tif", "ome-tif": ".ome.tif"}

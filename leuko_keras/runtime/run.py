@@ -7,7 +7,7 @@ image in it; a TIFF stack gives one result per page): YCbCr (MATLAB BT.601),
 Y through the model in tiles with blended seams (:mod:`.tiling`), CbCr by
 MATLAB's bicubic, merged. Writes ``NAME_sr.png`` (the input's bit depth),
 ``NAME_map.png`` (paper colours) and ``NAME_overlay.png``. Images are read by
-:func:`leuko_keras.data.imageio.read_images`, exactly as the library reads them.
+:func:`leuko_keras.runtime.imageio.read_images`, exactly as the library reads them.
 Bad input: one line on stderr naming the file and the fix, exit code 2.
 Everything imported here is NumPy, Pillow, tifffile and ai-edge-litert.
 
@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from leuko_keras.atomic import clean_stale_temps, disk_full_error
-from leuko_keras.data.imageio import IMAGE_SUFFIXES, read_images, write_image
-from leuko_keras.data.tiff import TIFF_SUFFIXES, tiff_stem
+from leuko_keras.core.atomic import clean_stale_temps, disk_full_error
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
+from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, read_images, write_image
 from leuko_keras.runtime.imresize import imresize
 from leuko_keras.runtime.maps import colorize, overlay
 from leuko_keras.runtime.tflite import TFLiteModel
+from leuko_keras.runtime.tiff import TIFF_SUFFIXES, tiff_stem
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, default_tile, super_resolve_tiled
 
 EXIT_USER_ERROR = 2

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from leuko_keras.atomic import atomic_dir
+from leuko_keras.core.atomic import atomic_dir
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.synth.cells import CELL_TYPES
 from leuko_keras.synth.render import render_cell
@@ -99,7 +99,7 @@ def _check(count: int, size: int) -> None:
         raise LeukoInputError(f"synthetic set: count must be a whole number >= 1 (got {count}); pass --count 1 or more")
     if int(size) != size or size < MIN_SIZE:
         raise LeukoInputError(f"synthetic set: size must be >= {MIN_SIZE} pixels (got {size}); pass a larger --size")
-    from leuko_keras.memory import check_memory
+    from leuko_keras.core.memory import check_memory
 
     # Rendering one cell holds about 16 float64 planes of size x size at once.
     check_memory(16 * 8.0 * size * size, f"synthetic set: --size {size}", "pass a smaller --size")

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from leuko_keras.training.config import FitConfig
+from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.fit import FitHooks, FitResult, fit, resume_config
 
 __all__ = ["FitConfig", "FitHooks", "FitResult", "fit", "resume_config"]

@@ -6,7 +6,7 @@ TensorBoard, and the backup last: an epoch counts as completed only once all
 its files are on disk. The learning-rate decay is set at the start of each
 epoch from the epoch number, so it is right after a resume too.
 
->>> from leuko_keras.training.config import FitConfig
+>>> from leuko_keras.runs.fitconfig import FitConfig
 >>> from leuko_keras.training.runfolder import RunFolder
 >>> names = [type(c).__name__ for c in make_callbacks(RunFolder("/tmp/r"), FitConfig(out="/tmp/r")).all]
 >>> names[0], names[-1]
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import keras
 
+from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.checkpoints import AtomicBackupAndRestore, BestAndLast, NanGuard
-from leuko_keras.training.config import FitConfig
 from leuko_keras.training.history import HistoryWriter
 from leuko_keras.training.progress import CosineDecay, EtaLine, StepDecay, TimeBudget
 from leuko_keras.training.runfolder import RunFolder

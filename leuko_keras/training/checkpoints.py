@@ -17,7 +17,7 @@ from typing import Any
 
 import keras
 
-from leuko_keras.atomic import atomic_path, write_json_atomic
+from leuko_keras.core.atomic import atomic_path, write_json_atomic
 from leuko_keras.training.runfolder import RunFolder
 
 

@@ -19,11 +19,10 @@ DeviceSpec(kind='cpu', ids=(), count=2)
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from leuko_keras.core.tfconfig import read_tf_config
 from leuko_keras.errors import LeukoInputError
 
 
@@ -83,23 +82,6 @@ def parse_devices(spec: str | None) -> DeviceSpec:
     if not ids or min(ids) < 0 or len(set(ids)) != len(ids):
         raise bad
     return DeviceSpec("gpu", ids, None)
-
-
-def read_tf_config(environ: dict[str, str] | None = None) -> dict[str, Any] | None:
-    """The parsed ``TF_CONFIG`` cluster description, or None when unset; malformed JSON is a user error."""
-    raw = (environ if environ is not None else os.environ).get("TF_CONFIG", "").strip()
-    if not raw:
-        return None
-    try:
-        tf_config = json.loads(raw)
-        tf_config["cluster"]["worker"]
-        tf_config["task"]["type"], tf_config["task"]["index"]
-    except (ValueError, KeyError, TypeError):
-        raise LeukoInputError(
-            "TF_CONFIG: not a cluster description; expected "
-            '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": 0}}'
-        ) from None
-    return tf_config
 
 
 def is_chief(tf_config: dict[str, Any] | None) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.training.config import FitConfig
+from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.devices import DevicePlan, choose_strategy, is_chief, read_tf_config
 from leuko_keras.training.runconfig import count_params, run_config
 from leuko_keras.training.runfolder import RunFolder
@@ -120,7 +120,7 @@ def _size_step(model: Any, config: FitConfig) -> int:
     except LeukoInputError:  # a model name the registry does not know (a test's stand-in): no family constraint
         info_multiple = 1
     try:
-        from leuko_keras.inference import hr_multiple
+        from leuko_keras.models.inference import hr_multiple
 
         return math.lcm(int(hr_multiple(model)), info_multiple)
     except Exception:  # a test's stand-in model without layers: no constraint
@@ -135,7 +135,7 @@ def _examples(config: FitConfig, split: str) -> list:
 
 
 def _load(path: Path) -> Any:
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.runs.model_io import load_model_any
 
     return load_model_any(path)[0]
 

@@ -60,8 +60,8 @@ def warm_up_prior(
     """
     import keras
 
-    from leuko_keras.keras_metrics import MapDice
-    from leuko_keras.losses import map_loss
+    from leuko_keras.models.keras_metrics import MapDice
+    from leuko_keras.models.losses import map_loss
 
     sub = prior_submodel(model)
     if sub is None:

@@ -6,7 +6,7 @@ may change; any other flag given must equal the stored value, else the
 resume is refused in one line naming both values (silently training the old
 setting, or a mix of both, would give a run that is neither).
 
->>> from leuko_keras.training.config import FitConfig
+>>> from leuko_keras.runs.fitconfig import FitConfig
 >>> check_no_conflicts(FitConfig(out="r", scale=4), {"scale": 2}, "r/config.json", ())  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.training.config import FitConfig
+from leuko_keras.runs.fitconfig import FitConfig
 
 # Config keys whose command-line flag is not simply --key-with-dashes.
 FLAGS = {
@@ -96,7 +96,7 @@ def load_stored_config(run: Any) -> FitConfig:
     if not path.is_file():
         raise LeukoInputError(f"{run.root}: no run to resume (config.json missing); drop --resume to start one")
     fix = "restore it, or start a new run with --overwrite"
-    from leuko_keras.runrecord import read_run
+    from leuko_keras.runs.runrecord import read_run
 
     try:
         record = read_run(run.root, need_model=False)  # best.keras may not exist yet: killed in epoch 1

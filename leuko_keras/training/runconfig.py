@@ -1,6 +1,6 @@
 """config.json of a run (``run_config``): everything needed to tell later how a model was trained.
 
-``read_run`` (leuko_keras.runrecord) is its reader; model cards and ``leuko-keras models`` quote it.
+``read_run`` (leuko_keras.runs.runrecord) is its reader; model cards and ``leuko-keras models`` quote it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime as dt
 import platform
 from typing import Any
 
-from leuko_keras.training.config import FitConfig
+from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.devices import DevicePlan
 from leuko_keras.training.runfolder import RunFolder
 

@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from leuko_keras.atomic import atomic_path, clean_stale_temps, write_json_atomic
+from leuko_keras.core.atomic import atomic_path, clean_stale_temps, write_json_atomic
+from leuko_keras.core.outputs import check_not_under_file
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.outputs import check_not_under_file
 from leuko_keras.training.runlock import LOCK_NAME, RunLock
 
 RUN_FILES = (

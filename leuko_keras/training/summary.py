@@ -1,6 +1,6 @@
 """The closing table of a run: validation PSNR/SSIM of the model beside bicubic, and summary.json.
 
-Measured with the package protocol (``leuko_keras.metrics.PROTOCOL``) on the
+Measured with the package protocol (``leuko_keras.protocol.metrics.PROTOCOL``) on the
 whole validation images (not the training crops): the model's output and
 the MATLAB-exact bicubic upscale of the same LR luminance, border crop =
 scale; parsing-map Dice (cytoplasm, nucleus) when the model predicts maps.
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.degrade import bicubic_upscale
-from leuko_keras.metrics import PROTOCOL, PROTOCOL_TEXT, dice_iou, psnr, ssim
+from leuko_keras.protocol.degrade import bicubic_upscale
+from leuko_keras.protocol.metrics import PROTOCOL, PROTOCOL_TEXT, dice_iou, psnr, ssim
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -35,10 +35,10 @@ def evaluate_examples(
 ) -> dict[str, Any]:
     """Mean PSNR/SSIM of ``model`` and of bicubic over ``examples`` (``hr_y``, ``lr_y``, ``labels``).
 
-    ``predict(model, lr_y) -> (sr_y, probs|None)`` defaults to :func:`leuko_keras.inference.super_resolve`.
+    ``predict(model, lr_y) -> (sr_y, probs|None)`` defaults to :func:`leuko_keras.models.inference.super_resolve`.
     """
     if predict is None:
-        from leuko_keras.inference import super_resolve as predict
+        from leuko_keras.models.inference import super_resolve as predict
     rows: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "bic_psnr", "bic_ssim", "dice_cyt", "dice_nuc")}
     for example in examples:
         hr = np.asarray(example.hr_y, dtype=np.float64)

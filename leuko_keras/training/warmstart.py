@@ -25,8 +25,8 @@ def init_defaults(spec: str | os.PathLike) -> dict[str, Any]:
     Traceback (most recent call last):
     leuko_keras.errors.LeukoInputError: --init /nonexistent/run: no such file or folder; ...
     """
-    from leuko_keras.presets import resolve_model_path
-    from leuko_keras.runrecord import read_run
+    from leuko_keras.runs.presets import resolve_model_path
+    from leuko_keras.runs.runrecord import read_run
 
     path = resolve_model_path(spec)
     if not path.exists():
@@ -53,7 +53,7 @@ def warm_start(model: Any, spec: str | os.PathLike) -> list[str]:
     >>> warm_start(build_model("np-lite", scale=4), "np-lite-x4")  # doctest: +SKIP
     []
     """
-    from leuko_keras.model_io import load_model_any
+    from leuko_keras.runs.model_io import load_model_any
 
     source, _ = load_model_any(spec, compile=False)
     mine, theirs = model.weights, source.weights

@@ -3,7 +3,7 @@
 Three kinds, each a function of the HR image, the scale, a seeded ``numpy.random.Generator`` and
 keyword parameters (every one recorded in the run's ``config.json`` and the export metadata):
 
-* ``bicubic``: the paper's protocol, :func:`leuko_keras.degrade.make_lr` unchanged (the default).
+* ``bicubic``: the paper's protocol, :func:`leuko_keras.protocol.degrade.make_lr` unchanged (the default).
 * ``microscope``: a low-NA widefield objective and a monochrome-per-channel camera: blur by the
   incoherent PSF (``psf="airy"`` or ``"gaussian"`` from ``na`` and ``wavelength_um`` at ``pixel_um``
   per HR pixel, or the path of a PSF image), area integration on camera pixels ``scale`` times
@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.data.degradations import optics, real, sensor
-from leuko_keras.degrade import make_lr, modcrop
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import make_lr, modcrop
 
 KINDS = ("bicubic", "microscope", "phone", "real")
 

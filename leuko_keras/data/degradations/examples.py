@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.data.degradations.core import apply_degradation, degradation_record, with_default_ranges
-from leuko_keras.data.imageio import luminance
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.runtime.imageio import luminance
 
 
 def example_rng(seed: int, name: str) -> np.random.Generator:

@@ -110,7 +110,7 @@ def read_psf(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     if isinstance(source, np.ndarray):
         psf, name = np.asarray(source, dtype=np.float64), "PSF array"
     else:
-        from leuko_keras.data.imageio import read_image
+        from leuko_keras.runtime.imageio import read_image
 
         psf, name = read_image(Path(source)).pixels, str(source)
     if psf.ndim == 3:

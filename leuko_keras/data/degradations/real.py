@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.data.degradations import optics, pupil, sensor
-from leuko_keras.degrade import make_lr
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.degrade import make_lr
 
 # Red, green, blue centre wavelengths of a camera's filters under a halogen or LED lamp.
 WAVELENGTHS_UM = (0.61, 0.53, 0.46)

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imresize import quantize as _matlab_quantize
+from leuko_keras.runtime.imresize import quantize as _matlab_quantize
 
 BAYER_PATTERNS = ("RGGB", "BGGR", "GRBG", "GBRG")
 _CHANNEL = {"R": 0, "G": 1, "B": 2}

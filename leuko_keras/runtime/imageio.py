@@ -2,7 +2,7 @@
 
 Supported: PNG, BMP, TIFF, JPEG; grey, RGB, RGBA (alpha dropped with a
 warning), palette images; 8-bit and 16-bit samples. TIFF goes through
-tifffile (:mod:`leuko_keras.data.tiff`): 16-bit RGB, planar RGB, OME pixel sizes,
+tifffile (:mod:`leuko_keras.runtime.tiff`): 16-bit RGB, planar RGB, OME pixel sizes,
 and multi-page files, which :func:`read_images` splits into ``NAME_p0``,
 ``NAME_p1``... and :func:`read_image` refuses with the page count. A 16-bit image is divided
 by 65535 and keeps ``bit_depth=16``: it is never truncated to 8 bits (Pillow
@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from leuko_keras.atomic import atomic_path
-from leuko_keras.color import rgb_to_y
-from leuko_keras.data.tiff import TIFF_SUFFIXES, count_tiff_images, iter_tiff_images, tiff_stem
+from leuko_keras.core.atomic import atomic_path
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imresize import quantize
+from leuko_keras.runtime.color import rgb_to_y
+from leuko_keras.runtime.imresize import quantize
+from leuko_keras.runtime.tiff import TIFF_SUFFIXES, count_tiff_images, iter_tiff_images, tiff_stem
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg")
 _FORMATS = {"PNG", "BMP", "TIFF", "JPEG", "MPO"}  # MPO: JPEGs from some cameras
@@ -259,7 +259,7 @@ def write_image(path: str | os.PathLike, pixels01: np.ndarray, bit_depth: int = 
     if bit_depth not in (8, 16):
         raise ValueError(f"bit_depth must be 8 or 16, got {bit_depth}")
     if suffix in TIFF_SUFFIXES:
-        from leuko_keras.data.tiff import tiff_rows
+        from leuko_keras.runtime.tiff import tiff_rows
 
         with tiff_rows(path, pixels.shape[1], pixels.shape[0], 1 if pixels.ndim == 2 else 3, bit_depth) as write:
             write(pixels)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_path
-from leuko_keras.imresize import quantize
+from leuko_keras.core.atomic import atomic_path
+from leuko_keras.runtime.imresize import quantize
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _FLUSH_BYTES = 1 << 20
@@ -36,7 +36,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def to_integers(pixels01: np.ndarray, bit_depth: int) -> np.ndarray:
-    """Floats in [0, 1] to uint8/uint16 the way :func:`leuko_keras.data.imageio.write_image` rounds.
+    """Floats in [0, 1] to uint8/uint16 the way :func:`leuko_keras.runtime.imageio.write_image` rounds.
 
     >>> to_integers(np.array([0.5, 1.2]), 8).tolist()
     [128, 255]

@@ -143,7 +143,7 @@ class FitConfig:
             if not ok:
                 raise LeukoInputError(message)
         self._check_prior_steps()
-        from leuko_keras.memory import check_memory
+        from leuko_keras.core.memory import check_memory
 
         # One batch of inputs, targets and a 64-channel activation at full size: a floor, not an estimate.
         check_memory(
@@ -159,7 +159,7 @@ class FitConfig:
         if not self.prior_steps:
             return
         from leuko_keras.models.registry import model_info
-        from leuko_keras.training.devices import read_tf_config
+        from leuko_keras.core.tfconfig import read_tf_config
 
         try:
             outputs = model_info(self.model).outputs

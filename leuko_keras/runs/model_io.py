@@ -1,6 +1,6 @@
 """Load a model from a ``.keras`` file, a training run folder or a pretrained name, with its run record.
 
-The record (:mod:`leuko_keras.runrecord`) is read first; the model then, and its scale checked against it.
+The record (:mod:`leuko_keras.runs.runrecord`) is read first; the model then, and its scale checked against it.
 
 >>> load_model_any("/nonexistent/run")  # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
@@ -17,9 +17,10 @@ import keras
 import leuko_keras.models  # noqa: F401  (registers the custom objects a .keras file may name)
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.models.registry import model_scale
-from leuko_keras.runrecord import BEST, CONFIG, FIX, RunRecord, read_run
+from leuko_keras.runs.presets import DEFAULT_MODEL, pretrained_dir
+from leuko_keras.runs.runrecord import BEST, CONFIG, FIX, RunRecord, read_run
 
-__all__ = ["BEST", "CONFIG", "load_model_any", "load_run"]
+__all__ = ["BEST", "CONFIG", "load_model_any", "load_run", "pretrained"]
 
 
 def load_model_any(path: str | os.PathLike, compile: bool = True) -> tuple[keras.Model, dict[str, Any] | None]:
@@ -33,7 +34,7 @@ def load_model_any(path: str | os.PathLike, compile: bool = True) -> tuple[keras
 
 
 def load_run(spec: str | os.PathLike, compile: bool = True) -> tuple[keras.Model, RunRecord]:
-    """Return ``(model, record)``: the Keras model and its :class:`~leuko_keras.runrecord.RunRecord`.
+    """Return ``(model, record)``: the Keras model and its :class:`~leuko_keras.runs.runrecord.RunRecord`.
 
     >>> model, record = load_run("gp-lite-x4", compile=False)
     >>> record.display_name, record.scale == model_scale(model)
@@ -55,3 +56,13 @@ def load_run(spec: str | os.PathLike, compile: bool = True) -> tuple[keras.Model
                 f"{FIX}"
             )
     return model, record
+
+
+def pretrained(name: str = DEFAULT_MODEL, compile: bool = False) -> Any:
+    """The pretrained Keras model ``name`` (a functional ``keras.Model``; ``model.predict`` works on it).
+
+    >>> model = pretrained("gp-lite-x4")
+    >>> sorted(model.output.keys()), model.name
+    (['mask', 'sr'], 'gp-lite_x4')
+    """
+    return load_model_any(pretrained_dir(name), compile=compile)[0]

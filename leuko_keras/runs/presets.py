@@ -1,4 +1,7 @@
-"""Pretrained models that ship in the package (presets), found by name: ``pretrained("gp-lite-x4")``.
+"""Pretrained models that ship in the package (presets): names, folders and cards; loading is elsewhere.
+
+The registry never imports the loader (:func:`leuko_keras.runs.model_io.pretrained` loads a preset),
+so naming a shipped model costs no Keras import.
 
 Each lives in ``leuko_keras/weights/NAME/`` as a self-describing folder laid
 out like a training run (so every command that takes a run folder takes it):
@@ -24,7 +27,7 @@ from typing import Any
 
 from leuko_keras.errors import LeukoInputError
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # package data: leuko_keras/weights/NAME/
 # The model `predict` runs when none is named.
 DEFAULT_MODEL = "gp-lite-x4"
 # Registered names (shipped or not yet trained); what a folder holds is read from its files.
@@ -55,18 +58,6 @@ def resolve_model_path(spec: str | os.PathLike) -> Path:
     if text in PRETRAINED and not Path(text).exists():
         return pretrained_dir(text)
     return Path(text)
-
-
-def pretrained(name: str = DEFAULT_MODEL, compile: bool = False) -> Any:
-    """The pretrained Keras model ``name`` (a functional ``keras.Model``; ``model.predict`` works on it).
-
-    >>> model = pretrained("gp-lite-x4")
-    >>> sorted(model.output.keys()), model.name
-    (['mask', 'sr'], 'gp-lite_x4')
-    """
-    from leuko_keras.model_io import load_model_any
-
-    return load_model_any(pretrained_dir(name), compile=compile)[0]
 
 
 def model_card(name: str) -> dict[str, Any]:

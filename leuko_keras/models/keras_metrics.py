@@ -1,6 +1,6 @@
 """Keras metrics for ``fit``: PSNR on Y (``PSNRY``) and parsing-map Dice (``MapDice``).
 
-Both follow :mod:`leuko_keras.metrics` (the NumPy reference used for the
+Both follow :mod:`leuko_keras.protocol.metrics` (the NumPy reference used for the
 tables): PSNR per image on Y in [0, 1], SR clipped, ``crop`` = scale pixels
 cut from every border, averaged over images; Dice per class on the argmax
 maps, here pooled over all pixels seen in the epoch and averaged over the

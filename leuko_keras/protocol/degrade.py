@@ -2,7 +2,7 @@
 
 Protocol (stated with every table): the HR image is cropped to a multiple of
 the scale (modcrop, from the bottom/right), shrunk with the MATLAB-exact
-antialiased bicubic of :mod:`leuko_keras.imresize`, and quantised to the
+antialiased bicubic of :mod:`leuko_keras.runtime.imresize`, and quantised to the
 source bit depth the way MATLAB does for uint8 input (round half away from
 zero, saturate). Colour images are degraded in RGB and the luminance is taken
 afterwards, in float (not rounded).
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.imresize import imresize, quantize
+from leuko_keras.runtime.imresize import imresize, quantize
 
 SUPPORTED_SCALES = (2, 3, 4, 8)
 MIN_LR_SIDE = 8

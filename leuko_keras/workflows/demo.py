@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leuko_keras.atomic import write_json_atomic
+from leuko_keras.core.atomic import write_json_atomic
+from leuko_keras.core.outputs import check_output_folder, foreign_file
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.outputs import check_output_folder, foreign_file
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,10 @@ def run_demo(
     models: tuple[str, ...] = ("np-lite", "gp-lite"),
 ) -> DemoResult:
     """Run the whole demo into ``out`` (replacing an earlier demo there) and return where things are."""
-    from leuko_keras.data.imageio import write_image
     from leuko_keras.deploy import export_model
     from leuko_keras.evaluation import evaluate, render, write_figures, write_json, write_markdown
     from leuko_keras.predict import load_backend, predict_paths
+    from leuko_keras.runtime.imageio import write_image
     from leuko_keras.synth import write_dataset
     from leuko_keras.training import FitConfig, fit
 
@@ -139,7 +139,7 @@ def run_demo(
         runs[name] = result.run_dir
         paths[f"run {name}"] = result.run_dir
 
-    from leuko_keras.presets import all_training, list_pretrained, model_card
+    from leuko_keras.runs.presets import all_training, list_pretrained, model_card
 
     shipped = [PRETRAINED_MODEL] if PRETRAINED_MODEL in list_pretrained() and plan.scale == 4 else []
     say(f"[3/6] evaluating {', '.join([*runs, *shipped])} against bicubic on the held-out split")

@@ -8,7 +8,7 @@ leuko_keras`` must not load TensorFlow (2-3 s, and absent on a device). The
 answer: if Keras is already loaded, register now; otherwise a finder on
 ``sys.meta_path`` waits for the import of ``keras`` or ``tensorflow`` (which
 loads Keras) to finish and registers then, with TensorFlow's native start-up
-notices filtered (:mod:`leuko_keras.quiet`). Either way it happens once.
+notices filtered (:mod:`leuko_keras.core.quiet`). Either way it happens once.
 
 >>> install_hook()  # what ``import leuko_keras`` does
 """
@@ -38,10 +38,11 @@ def register() -> None:
             return
         _done = True
         _remove_hook()
-        from leuko_keras.quiet import native_startup_filtered
+        from leuko_keras.core.quiet import native_startup_filtered
 
         with native_startup_filtered():
-            from leuko_keras import keras_metrics, layers, losses, models  # noqa: F401
+            from leuko_keras import layers, models  # noqa: F401
+            from leuko_keras.models import keras_metrics, losses  # noqa: F401
 
 
 def _initializing(name: str) -> bool:
@@ -68,7 +69,7 @@ class _KerasImportHook(importlib.abc.MetaPathFinder):
             if not outermost:
                 original(module)
                 return
-            from leuko_keras.quiet import native_startup_filtered
+            from leuko_keras.core.quiet import native_startup_filtered
 
             with native_startup_filtered():
                 original(module)

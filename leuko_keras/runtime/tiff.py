@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from leuko_keras.atomic import atomic_path
+from leuko_keras.core.atomic import atomic_path
 from leuko_keras.errors import LeukoInputError
 
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -235,11 +235,11 @@ def tiff_rows(
 
     ``ome`` defaults to the file name (``.ome.tif``). The file appears
     atomically once all ``height`` rows are written (``ValueError`` on exit
-    otherwise), like :func:`leuko_keras.predict.pngstream.png_rows`.
+    otherwise), like :func:`leuko_keras.runtime.pngstream.png_rows`.
     """
     import tifffile
 
-    from leuko_keras.predict.pngstream import to_integers
+    from leuko_keras.runtime.pngstream import to_integers
 
     if channels not in (1, 3) or bit_depth not in (8, 16):
         raise ValueError(f"tiff_rows supports 1 or 3 channels at 8 or 16 bits, got {channels}, {bit_depth}")

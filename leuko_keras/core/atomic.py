@@ -60,7 +60,7 @@ def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder beside ``final``; it replaces ``final`` only when complete.
 
     ``final`` must be a folder or absent: a file there is never hidden or replaced. Callers that
-    replace a folder holding user files check it first (:mod:`leuko_keras.outputs`).
+    replace a folder holding user files check it first (:mod:`leuko_keras.core.outputs`).
     """
     # Normalised (not resolved): "." or "a/.." must name a real folder, a symlinked --out stays a link.
     final = Path(os.path.normpath(Path(final).expanduser().absolute()))

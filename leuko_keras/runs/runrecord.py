@@ -3,7 +3,7 @@
 ``export``, ``predict``, ``evaluate``, ``fit --resume`` and ``fit --init``
 all need the same facts about a model they are given: which registered
 model it is, its scale and settings, how it was trained (the
-:class:`~leuko_keras.training.config.FitConfig`), the degradation and input
+:class:`~leuko_keras.runs.fitconfig.FitConfig`), the degradation and input
 normalisation it learnt, where its files are, and the name tables print.
 :func:`read_run` reads them once, checks their types (a hand-edited
 ``config.json`` fails here in one line naming the file) and returns a frozen
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from leuko_keras.errors import LeukoInputError
 
 if TYPE_CHECKING:  # the config module is light, but the training package around it is not
-    from leuko_keras.training.config import FitConfig
+    from leuko_keras.runs.fitconfig import FitConfig
 
 BEST = "best.keras"
 LAST = "last.keras"
@@ -131,7 +131,7 @@ class RunRecord:
         root = paths.get("root")
         fit = None
         if training:
-            from leuko_keras.training.config import FitConfig
+            from leuko_keras.runs.fitconfig import FitConfig
 
             fit = FitConfig.from_dict({**training, "out": str(root or training.get("out") or "")})
         model = config.get("model")
@@ -188,7 +188,7 @@ def read_run(spec: str | os.PathLike, need_model: bool = True) -> RunRecord:
     ...
     leuko_keras.errors.LeukoInputError: /nonexistent/run: no such file or folder; pass a .keras file or ...
     """
-    from leuko_keras.presets import WEIGHTS_DIR, resolve_model_path
+    from leuko_keras.runs.presets import WEIGHTS_DIR, resolve_model_path
 
     path = resolve_model_path(spec)
     if path.is_dir():
