@@ -170,3 +170,75 @@ def test_an_overwrite_that_trains_replaces_the_run_files_and_keeps_the_users(old
     assert json.loads((old_run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
     assert not (old_run / "logs" / "events.out").exists()
     assert np.isfinite(result.best_value)
+
+
+# -- export --bioimageio: same rules as --out, every flag checked before the first write --------------------------
+def _export(*args: str):
+    return CliRunner().invoke(app, ["export", *args])
+
+
+def _our_package(path: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("rdf.yaml", "format_version: 0.5.4\nconfig:\n  leuko_keras:\n    model: np-lite\n")
+        archive.writestr("test_input.npy", b"x")
+    return path
+
+
+def test_export_bioimageio_refuses_a_users_file_a_folder_and_a_path_under_a_file(old_run: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    user_bytes = tmp_path / "mine.zip"
+    user_bytes.write_bytes(b"my thesis backup")
+    user_zip = tmp_path / "photos.zip"
+    with zipfile.ZipFile(user_zip, "w") as archive:  # a zip, even one with an rdf.yaml, that no export of ours wrote
+        archive.writestr("rdf.yaml", "name: someone else's model\n")
+        archive.writestr("weights.h5", b"w")
+    folder = tmp_path / "out.zip"
+    (folder / "inside").mkdir(parents=True)
+    (folder / "inside" / "keep.txt").write_text("keep")
+    before = {p: md5_tree(p) for p in (old_run, user_bytes, user_zip, folder)}
+    for target, words in [
+        (user_bytes, ["mine.zip", "not a package an earlier export wrote"]),
+        (user_zip, ["photos.zip", "not a package an earlier export wrote"]),
+        (folder, ["out.zip", "is a folder"]),
+        (old_run / "notes.txt" / "pkg.zip", ["notes.txt is a file"]),
+        (old_run / "pkg.zip", ["lies inside the input"]),
+    ]:
+        one_error_line(_export(str(old_run), "--bioimageio", str(target)), *words)
+    assert {p: md5_tree(p) for p in before} == before
+    assert not (old_run / "pkg.zip").exists()
+
+
+def test_export_checks_out_and_quantize_before_writing_the_package(old_run: Path, tmp_path: Path) -> None:
+    package = tmp_path / "new.zip"
+    user = tmp_path / "user_folder"
+    user.mkdir()
+    (user / "data.csv").write_text("1,2\n")
+    before = md5_tree(user)
+    cases = [
+        (["--out", str(user)], ["--out", "user_folder", "data.csv"]),
+        (["--out", str(tmp_path / "exp"), "--tflite", "--quantize", "foo"], ["--quantize 'foo'", "unknown"]),
+        (["--out", str(tmp_path / "exp"), "--quantize", "fp32"], ["--quantize fp32", "--tflite"]),
+        (["--out", str(tmp_path / "exp"), "--bioimageio-input", "cmyk"], ["variant 'cmyk'"]),
+        (["--out", str(tmp_path)], ["--out", "holds"]),
+    ]
+    for extra, words in cases:
+        one_error_line(_export(str(old_run), "--bioimageio", str(package), *extra), *words)
+        assert not package.exists() and not (tmp_path / "exp").exists(), extra
+    one_error_line(_export(str(old_run), "--out", str(tmp_path / "exp"), "--quantize", "foo"), "--quantize foo")
+    one_error_line(
+        _export(str(old_run), "--bioimageio", str(tmp_path / "exp" / "p.zip"), "--out", str(tmp_path / "exp")),
+        "lies inside --out",
+    )
+    assert md5_tree(user) == before and not (tmp_path / "exp").exists()
+
+
+def test_only_a_package_an_export_wrote_counts_as_ours(tmp_path: Path) -> None:
+    from leuko_keras.deploy.request import check_package_path, package_is_ours
+
+    ours = _our_package(tmp_path / "ours.zip")
+    assert package_is_ours(ours) and check_package_path(ours) == ours  # a re-export may replace it
+    (tmp_path / "text.zip").write_text("PK not really")
+    assert not package_is_ours(tmp_path / "text.zip") and not package_is_ours(tmp_path / "missing.zip")
