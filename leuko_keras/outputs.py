@@ -17,7 +17,7 @@ leuko_keras.errors.LeukoInputError: --json /tmp: is a folder; give a file path s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from leuko_keras.errors import LeukoInputError
@@ -122,3 +122,33 @@ def foreign_file(folder: Path, ours: Iterable[str]) -> str | None:
         if name not in known:
             return name
     return None
+
+
+def check_planned_outputs(plan: Mapping[Path, Sequence[Path]], flag: str = "--out") -> None:
+    """Refuse a plan (input -> the files it will write) in which an output is an input or is written twice.
+
+    Called before the first write: a command that writes over one of its inputs, or two inputs' results
+    onto one file (a TIFF stack's ``stack_p1_sr`` beside a ``stack_p1.png``), would lose a file with exit 0.
+
+    >>> plan = {Path("d/x.png"): [Path("d/x_sr.png")], Path("d/x_sr.png"): [Path("d/x_sr_sr.png")]}
+    >>> check_planned_outputs(plan)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    leuko_keras.errors.LeukoInputError: d/x_sr.png: the output of d/x.png would overwrite this input; ...
+    """
+    inputs = {resolved(source): source for source in plan}
+    writer: dict[Path, Path] = {}
+    for source, outputs in plan.items():
+        for output in outputs:
+            key = resolved(output)
+            if key in inputs:
+                raise LeukoInputError(
+                    f"{inputs[key]}: the output of {source} would overwrite this input; "
+                    f"move earlier results out of the inputs, or choose another {flag}"
+                )
+            if key in writer and writer[key] != source:
+                raise LeukoInputError(
+                    f"{output}: both {writer[key]} and {source} would write this file and one result would be lost; "
+                    f"rename one of them, or run them into separate {flag} folders"
+                )
+            writer[key] = source

@@ -242,3 +242,64 @@ def test_only_a_package_an_export_wrote_counts_as_ours(tmp_path: Path) -> None:
     assert package_is_ours(ours) and check_package_path(ours) == ours  # a re-export may replace it
     (tmp_path / "text.zip").write_text("PK not really")
     assert not package_is_ours(tmp_path / "text.zip") and not package_is_ours(tmp_path / "missing.zip")
+
+
+# -- predict and the runner: every output path planned before the first write ---------------------------------------
+def _images(folder: Path) -> Path:
+    """x.bmp, an earlier result x_sr.png, a 2-page stack.tif and a stack_p1.png / stack_p1.tif beside it."""
+    import tifffile
+    from PIL import Image
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((8, 8, 3)) * 255).astype(np.uint8)).save(folder / "x.bmp")
+    Image.fromarray((rng.random((16, 16, 3)) * 255).astype(np.uint8)).save(folder / "x_sr.png")
+    tifffile.imwrite(folder / "stack.tif", (rng.random((2, 8, 8)) * 255).astype(np.uint8))
+    Image.fromarray((rng.random((8, 8)) * 255).astype(np.uint8)).save(folder / "stack_p1.png")
+    tifffile.imwrite(folder / "stack_p1.tif", (rng.random((8, 8)) * 255).astype(np.uint8))
+    return folder
+
+
+def _predict(out: Path, *inputs: Path, extra: tuple[str, ...] = ()):
+    args = ["predict", *map(str, inputs), "--out", str(out), "-m", "bicubic", "-s", "2", "--no-progress", *extra]
+    return CliRunner().invoke(app, args)
+
+
+def test_predict_refuses_an_output_that_is_another_input(tmp_path: Path) -> None:
+    d = _images(tmp_path / "d")
+    before = md5_tree(d)
+    one_error_line(_predict(d, d / "x.bmp", d / "x_sr.png"), "x_sr.png", "overwrite this input")
+    assert md5_tree(d) == before
+
+
+def test_predict_refuses_a_stack_page_whose_output_another_input_writes(tmp_path: Path) -> None:
+    d = _images(tmp_path / "d")
+    out = tmp_path / "out"
+    before = md5_tree(d)
+    one_error_line(_predict(out, d / "stack.tif", d / "stack_p1.tif"), "stack_p1_sr.tif", "both", "stack.tif")
+    one_error_line(_predict(out, d / "stack.tif", d / "stack_p1.png", extra=("--format", "png")), "stack_p1_sr.png")
+    assert md5_tree(d) == before and not any(out.glob("*_sr*"))
+    ok = _predict(out, d / "stack.tif", d / "x.bmp")  # nothing shared: both done
+    assert ok.exit_code == 0 and sorted(p.name for p in out.glob("*_sr*")) == [
+        "stack_p0_sr.tif",
+        "stack_p1_sr.tif",
+        "x_sr.png",
+    ]
+
+
+def test_runner_refuses_an_output_that_is_an_input_or_written_twice(tmp_path: Path, monkeypatch, capsys) -> None:
+    from leuko_keras.runtime import run as runner
+    from leuko_keras.runtime.tiling import Nearest
+
+    monkeypatch.setattr(runner, "TFLiteModel", lambda path, threads=None: Nearest(2))
+    d = _images(tmp_path / "d")
+    out = tmp_path / "out"
+    before = md5_tree(d)
+    for argv, words in [
+        ([str(d / "x.bmp"), str(d / "x_sr.png"), "--out", str(d)], ["x_sr.png", "overwrite this input"]),
+        ([str(d / "stack.tif"), str(d / "stack_p1.png"), "--out", str(out)], ["stack_p1_sr.png", "both"]),
+    ]:
+        assert runner.main(["model.tflite", *argv]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and all(word in err[0] for word in words), err
+    assert md5_tree(d) == before and not out.exists()
