@@ -41,8 +41,33 @@ def check_not_under_file(path: Path, flag: str) -> None:
             return
 
 
-def check_output_file(path: str | os.PathLike, flag: str) -> Path:
-    """Refuse an output file path that is a folder or lies under a regular file; return it.
+def check_apart_from_inputs(
+    path: str | os.PathLike, flag: str, inputs: Iterable[str | os.PathLike | None] = ()
+) -> None:
+    """Refuse an output path that is one of the command's ``inputs`` or lies inside an input folder.
+
+    A result written into the data would replace an input, or be read as one the next time.
+
+    >>> check_apart_from_inputs("/tmp/results.json", "--json", ["/tmp"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    leuko_keras.errors.LeukoInputError: --json /tmp/results.json: lies inside the input /tmp; ...
+    """
+    target = resolved(path)
+    for item in inputs:
+        if item is None or not Path(item).expanduser().exists():
+            continue  # a missing input gets its own "no such file" line from the reader
+        source = resolved(item)
+        if _inside(target, source):
+            relation = "is" if target == source else "lies inside"
+            raise LeukoInputError(
+                f"{flag} {path}: {relation} the input {item}; writing there would replace or add to what is "
+                "read; choose a path outside the inputs"
+            )
+
+
+def check_output_file(path: str | os.PathLike, flag: str, inputs: Iterable[str | os.PathLike | None] = ()) -> Path:
+    """Refuse an output file path that is a folder, lies under a regular file, or is (inside) an input; return it.
 
     >>> check_output_file("/tmp/leuko_x/results.json", "--json").name
     'results.json'
@@ -51,11 +76,12 @@ def check_output_file(path: str | os.PathLike, flag: str) -> Path:
     if path.is_dir():
         raise LeukoInputError(f"{flag} {path}: is a folder; give a file path such as {path / 'results.json'}")
     check_not_under_file(path.absolute(), flag)
+    check_apart_from_inputs(path, flag, inputs)
     return path
 
 
-def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
-    """Refuse a folder to write files into that is a file or lies under one; return it.
+def check_output_dir(path: str | os.PathLike, flag: str, inputs: Iterable[str | os.PathLike | None] = ()) -> Path:
+    """Refuse a folder to write files into that is a file, lies under one, or is (inside) an input; return it.
 
     >>> check_output_dir("/tmp/leuko_new_outputs", "--out").name
     'leuko_new_outputs'
@@ -64,6 +90,7 @@ def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
     if path.exists() and not path.is_dir():
         raise LeukoInputError(f"{flag} {path}: is a file, not a folder; choose a folder path")
     check_not_under_file(path.absolute(), flag)
+    check_apart_from_inputs(path, flag, inputs)
     return path
 
 

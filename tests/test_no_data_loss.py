@@ -303,3 +303,35 @@ def test_runner_refuses_an_output_that_is_an_input_or_written_twice(tmp_path: Pa
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and all(word in err[0] for word in words), err
     assert md5_tree(d) == before and not out.exists()
+
+
+# -- evaluate: no report or figure inside the data (nor a model) it reads ----------------------------------------
+@pytest.mark.parametrize(
+    "flag, where",
+    [
+        ("--json", "cell_0001_mask.png"),  # would replace a parsing map
+        ("--markdown", "labels.csv"),
+        ("--json", "new_results.json"),  # a new file in the data folder is refused too
+        ("--figures", "."),  # the next evaluate would score the figures as cells
+        ("--figures", "figs"),
+    ],
+)
+def test_evaluate_refuses_outputs_inside_its_data(cells: Path, flag: str, where: str) -> None:
+    before = md5_tree(cells)
+    target = cells / where
+    args = ["evaluate", "-m", "bicubic", "-s", "2", "--data", str(cells), flag, str(target)]
+    one_error_line(CliRunner().invoke(app, args), flag, "the input", str(cells))
+    assert md5_tree(cells) == before and sorted(p.name for p in cells.iterdir()) == sorted(before)
+
+
+def test_evaluate_refuses_a_report_in_a_model_run_and_json_equal_to_markdown(old_run: Path, tmp_path: Path) -> None:
+    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.evaluation.evaluate import check_report_outputs
+
+    before = md5_tree(old_run)
+    with pytest.raises(LeukoInputError, match="lies inside the input"):
+        check_report_outputs(old_run / "summary.json", None, None, None, ["bicubic", f"mine={old_run}"])
+    with pytest.raises(LeukoInputError, match="one would replace the other"):
+        check_report_outputs(tmp_path / "r.txt", tmp_path / "r.txt", None, None, ["bicubic"])
+    check_report_outputs(tmp_path / "r.json", tmp_path / "r.md", tmp_path / "figs", None, ["bicubic"])
+    assert md5_tree(old_run) == before
