@@ -100,13 +100,27 @@ def test_preflight_errors_are_one_line(tmp_path):
     RunFolder(tmp_path).check_free_space(10 * 2**20, free_bytes=2**40)
 
 
-def test_overwrite_removes_only_run_files(tmp_path):
+def test_overwrite_sets_aside_only_run_files_and_deletes_nothing_before_the_new_run_starts(tmp_path):
+    from leuko_keras.training.replace import PreviousRun
+
     run = RunFolder(tmp_path / "run")
     run.root.mkdir()
     for name in ("config.json", "best.keras", "history.csv", "notes.txt"):
-        (run.root / name).write_text("x")
+        (run.root / name).write_text(name)
     (run.backup).mkdir()
-    run.preflight(overwrite=True)
+    (run.backup / "chkpt.weights.h5").write_text("w")
+    run.preflight(overwrite=True)  # checks only
+    assert sorted(p.name for p in run.root.iterdir()) == ["backup", "best.keras", "config.json", "history.csv",
+                                                          "notes.txt"]  # fmt: skip
+    previous = PreviousRun(run)
+    previous.set_aside()
+    assert sorted(p.name for p in run.root.iterdir()) == [".replaced-run", "notes.txt"]
+    run.config.write_text("new run")  # the new run starts writing, then fails before its first epoch ends
+    previous.restore()
+    assert run.config.read_text() == "config.json" and (run.backup / "chkpt.weights.h5").read_text() == "w"
+    assert not previous.folder.exists() and (run.root / "notes.txt").read_text() == "notes.txt"
+    previous.set_aside()
+    previous.discard()  # the new run completed an epoch
     assert sorted(p.name for p in run.root.iterdir()) == ["notes.txt"]
 
 

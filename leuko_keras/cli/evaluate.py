@@ -76,16 +76,12 @@ def evaluate(
     Example: leuko-keras evaluate --data ../shared/data/wbc/cellavision -m bicubic -m runs/np_x4 -m runs/gp_x4 -s 4
     Real pairs (DIR/lr + DIR/hr, scale from the sizes): leuko-keras evaluate --pairs DIR -m bicubic -m gp-lite-x4
     """
-    from leuko_keras.core.outputs import check_output_dir, check_output_file
     from leuko_keras.evaluation import evaluate as run_evaluation
     from leuko_keras.evaluation import render, write_figures, write_json, write_markdown
+    from leuko_keras.evaluation.evaluate import check_report_outputs
 
-    # Before the (long) evaluation: a bad output path must not cost the user the run.
-    for flag, path in (("--json", json_out), ("--markdown", markdown)):
-        if path is not None:
-            check_output_file(path, flag)
-    if figures is not None:
-        check_output_dir(figures, "--figures")
+    # Before the (long) evaluation: a bad output path must not cost the user the run, nor land in the inputs.
+    check_report_outputs(json_out, markdown, figures, pairs or data, model)
     record = None
     if pairs is not None:
         from leuko_keras.data.pairs import read_scale

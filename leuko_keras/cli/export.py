@@ -27,7 +27,9 @@ def export(
         Path | None, typer.Option("--out", help="Export folder (replaced atomically when complete).")
     ] = None,
     tflite: Annotated[bool, typer.Option("--tflite", help="Also write parity-gated TFLite artifacts.")] = False,
-    quantize: Annotated[str, typer.Option(help="TFLite quantizations, comma-separated.")] = "fp32,fp16,dynamic,int8",
+    quantize: Annotated[
+        str | None, typer.Option(help="TFLite quantizations, comma-separated (with --tflite; default all four).")
+    ] = None,
     input_size: Annotated[int, typer.Option(help="Fixed HR output size; LR input = size / scale.")] = 224,
     representative: Annotated[
         Path | None, typer.Option(help="Folder of LR images for int8 calibration (default: training data).")
@@ -53,28 +55,24 @@ def export(
     Example: leuko-keras export runs/gp_x4 --out exports/gp_x4 --tflite --quantize fp32,int8
     Example: leuko-keras export runs/gp_x4 --bioimageio gp_x4.bioimageio.zip
     """
-    from leuko_keras.data.normalize import parse_normalize
-    from leuko_keras.deploy import export_model, parse_quantizations
-    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.deploy import export_model
+    from leuko_keras.deploy.request import plan_export
 
-    rule = parse_normalize(normalize) if normalize is not None else None
-    if out is None and bioimageio is None:
-        raise LeukoInputError("export: nothing to write; give --out FOLDER and/or --bioimageio PACKAGE.zip")
-    if bioimageio is not None:
+    # Every flag and both output paths checked before the first file is written.
+    plan = plan_export(model, out, bioimageio, tflite, quantize, normalize, bioimageio_input, representative, data)
+    if plan.package is not None:
         from leuko_keras.deploy.bioimageio import export_bioimageio_run
 
         package = export_bioimageio_run(
-            model, bioimageio, normalize=rule, variant=bioimageio_input, log=lambda m: print(m, file=sys.stderr)
+            model, plan.package, normalize=plan.rule, variant=bioimageio_input, log=lambda m: print(m, file=sys.stderr)
         )
         print(f"wrote {package.path}: bioimage.io package, test tensors vs Keras PSNR {package.psnr_db:.2f} dB")
-        if out is None:
-            return
-
-    quantizations = parse_quantizations(quantize) if tflite else []
+    if out is None:
+        return
     result = export_model(
         model,
         out,
-        quantizations=quantizations,
+        quantizations=plan.quantizations,
         tflite=tflite,
         input_size=input_size,
         representative=representative,
@@ -82,7 +80,7 @@ def export(
         force=force,
         parity_images=parity_images,
         log=lambda message: print(message, file=sys.stderr),
-        normalize=rule,
+        normalize=plan.rule,
     )
     for quantization, row in result.parity.items():
         print(

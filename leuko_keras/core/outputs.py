@@ -17,7 +17,7 @@ leuko_keras.errors.LeukoInputError: --json /tmp: is a folder; give a file path s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from leuko_keras.errors import LeukoInputError
@@ -41,8 +41,33 @@ def check_not_under_file(path: Path, flag: str) -> None:
             return
 
 
-def check_output_file(path: str | os.PathLike, flag: str) -> Path:
-    """Refuse an output file path that is a folder or lies under a regular file; return it.
+def check_apart_from_inputs(
+    path: str | os.PathLike, flag: str, inputs: Iterable[str | os.PathLike | None] = ()
+) -> None:
+    """Refuse an output path that is one of the command's ``inputs`` or lies inside an input folder.
+
+    A result written into the data would replace an input, or be read as one the next time.
+
+    >>> check_apart_from_inputs("/tmp/results.json", "--json", ["/tmp"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    leuko_keras.errors.LeukoInputError: --json /tmp/results.json: lies inside the input /tmp; ...
+    """
+    target = resolved(path)
+    for item in inputs:
+        if item is None or not Path(item).expanduser().exists():
+            continue  # a missing input gets its own "no such file" line from the reader
+        source = resolved(item)
+        if _inside(target, source):
+            relation = "is" if target == source else "lies inside"
+            raise LeukoInputError(
+                f"{flag} {path}: {relation} the input {item}; writing there would replace or add to what is "
+                "read; choose a path outside the inputs"
+            )
+
+
+def check_output_file(path: str | os.PathLike, flag: str, inputs: Iterable[str | os.PathLike | None] = ()) -> Path:
+    """Refuse an output file path that is a folder, lies under a regular file, or is (inside) an input; return it.
 
     >>> check_output_file("/tmp/leuko_x/results.json", "--json").name
     'results.json'
@@ -51,11 +76,12 @@ def check_output_file(path: str | os.PathLike, flag: str) -> Path:
     if path.is_dir():
         raise LeukoInputError(f"{flag} {path}: is a folder; give a file path such as {path / 'results.json'}")
     check_not_under_file(path.absolute(), flag)
+    check_apart_from_inputs(path, flag, inputs)
     return path
 
 
-def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
-    """Refuse a folder to write files into that is a file or lies under one; return it.
+def check_output_dir(path: str | os.PathLike, flag: str, inputs: Iterable[str | os.PathLike | None] = ()) -> Path:
+    """Refuse a folder to write files into that is a file, lies under one, or is (inside) an input; return it.
 
     >>> check_output_dir("/tmp/leuko_new_outputs", "--out").name
     'leuko_new_outputs'
@@ -64,6 +90,7 @@ def check_output_dir(path: str | os.PathLike, flag: str) -> Path:
     if path.exists() and not path.is_dir():
         raise LeukoInputError(f"{flag} {path}: is a file, not a folder; choose a folder path")
     check_not_under_file(path.absolute(), flag)
+    check_apart_from_inputs(path, flag, inputs)
     return path
 
 
@@ -122,3 +149,33 @@ def foreign_file(folder: Path, ours: Iterable[str]) -> str | None:
         if name not in known:
             return name
     return None
+
+
+def check_planned_outputs(plan: Mapping[Path, Sequence[Path]], flag: str = "--out") -> None:
+    """Refuse a plan (input -> the files it will write) in which an output is an input or is written twice.
+
+    Called before the first write: a command that writes over one of its inputs, or two inputs' results
+    onto one file (a TIFF stack's ``stack_p1_sr`` beside a ``stack_p1.png``), would lose a file with exit 0.
+
+    >>> plan = {Path("d/x.png"): [Path("d/x_sr.png")], Path("d/x_sr.png"): [Path("d/x_sr_sr.png")]}
+    >>> check_planned_outputs(plan)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    leuko_keras.errors.LeukoInputError: d/x_sr.png: the output of d/x.png would overwrite this input; ...
+    """
+    inputs = {resolved(source): source for source in plan}
+    writer: dict[Path, Path] = {}
+    for source, outputs in plan.items():
+        for output in outputs:
+            key = resolved(output)
+            if key in inputs:
+                raise LeukoInputError(
+                    f"{inputs[key]}: the output of {source} would overwrite this input; "
+                    f"move earlier results out of the inputs, or choose another {flag}"
+                )
+            if key in writer and writer[key] != source:
+                raise LeukoInputError(
+                    f"{output}: both {writer[key]} and {source} would write this file and one result would be lost; "
+                    f"rename one of them, or run them into separate {flag} folders"
+                )
+            writer[key] = source

@@ -45,6 +45,7 @@ from leuko_keras.core.atomic import atomic_path
 from leuko_keras.data.normalize import Normalization
 from leuko_keras.deploy import bioimageio_rdf as rdf
 from leuko_keras.deploy.metadata import sha256_file
+from leuko_keras.deploy.request import check_package_path
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runs.runrecord import RunRecord
 
@@ -186,9 +187,8 @@ def export_bioimageio(
     from leuko_keras.models.inference import hr_multiple
     from leuko_keras.models.registry import model_scale
 
-    out = Path(out)
-    if out.suffix.lower() != ".zip":
-        raise LeukoInputError(f"{out}: a bioimage.io package is a .zip file; name it e.g. {out.stem}.zip")
+    # Before any work: never over a user's file, a folder, or the model it packages.
+    out = check_package_path(out, (source,) if source else ())
     if variant not in VARIANTS:
         raise LeukoInputError(f"bioimage.io variant {variant!r}: use one of {', '.join(VARIANTS)}")
     check_ours(model, source or "model")

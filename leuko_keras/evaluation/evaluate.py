@@ -147,6 +147,32 @@ def open_backends(models: Sequence[str], scales: Sequence[int] | None) -> dict[i
     return grouped
 
 
+def check_report_outputs(
+    json_out: str | os.PathLike | None,
+    markdown: str | os.PathLike | None,
+    figures: str | os.PathLike | None,
+    data: str | os.PathLike | None,
+    models: Sequence[str],
+) -> None:
+    """Refuse, before the (long) evaluation, a ``--json``/``--markdown``/``--figures`` path that cannot be written
+    or that is (inside) the data or a model: a result there would replace an input, or be scored as a cell.
+
+    >>> check_report_outputs("/tmp/leuko_results.json", None, None, None, ["bicubic"])
+    """
+    from leuko_keras.core.outputs import check_output_dir, check_output_file, resolved
+    from leuko_keras.runs.presets import resolve_model_path
+
+    paths = [split_label(str(spec))[1] for spec in models]
+    inputs = [data, *(resolve_model_path(path) for path in paths if path.lower() != "bicubic")]
+    files = [(flag, path) for flag, path in (("--json", json_out), ("--markdown", markdown)) if path is not None]
+    for flag, path in files:
+        check_output_file(path, flag, inputs)
+    if len(files) == 2 and resolved(files[0][1]) == resolved(files[1][1]):
+        raise LeukoInputError(f"--json and --markdown are both {json_out}; one would replace the other; give two files")
+    if figures is not None:
+        check_output_dir(figures, "--figures", inputs)
+
+
 def _lr_source(data: Any, degradation: dict[str, Any] | None) -> str | None:
     """What the LR images are when they are not the paper's bicubic (stated under the table)."""
     from leuko_keras.data.degradations import describe

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 import re
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
@@ -45,6 +47,8 @@ class ModelInfo:
 
 
 _BUILDERS: dict[str, tuple[ModelInfo, Callable[..., keras.Model]]] = {}
+# A typo guard for whole-number settings (widths, block counts): far above any model here, far below an OOM.
+_INT_LIMIT = 4096
 
 
 def register(
@@ -128,14 +132,87 @@ def build_model(name: str, scale: int = 4, **settings: Any) -> keras.Model:
     _, builder = _lookup(name)
     if scale not in SUPPORTED_SCALES:
         raise LeukoInputError(f"scale {scale} is not supported; use one of {', '.join(map(str, SUPPORTED_SCALES))}")
-    known = default_settings(name)
+    return builder(scale=int(scale), **check_settings(name, settings))
+
+
+def check_settings(name: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` checked against the builder of ``name``: known names, the type of each, a sane range.
+
+    The type comes from the builder's signature (its annotation, else its default): a whole number
+    where it takes an int (channel widths at least 1, counts at least 0), a finite number of 0 or
+    more where it takes a float, true/false where a bool; ``none`` where it takes None. Refused in
+    one line before anything is built or written.
+
+    >>> check_settings("np", {"filters": 32, "slope": 0.1})
+    {'filters': 32, 'slope': 0.1}
+    >>> check_settings("np", {"filters": 0})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    leuko_keras.errors.LeukoInputError: --setting filters=0: must be a whole number from 1 to 4096 ...
+    """
+    known = _parameters(name)
     unknown = sorted(set(settings) - set(known))
     if unknown:
         raise LeukoInputError(
             f"model {name!r} has no setting {', '.join(unknown)}; "
             f"its settings are: {', '.join(sorted(known)) or 'none'}"
         )
-    return builder(scale=int(scale), **settings)
+    return {key: _checked(name, key, value, known[key]) for key, value in settings.items()}
+
+
+def _parameters(name: str) -> dict[str, inspect.Parameter]:
+    builder = _lookup(name)[1]
+    try:  # the builders' modules use postponed annotations: resolve them to real types
+        signature = inspect.signature(builder, eval_str=True)
+    except (NameError, TypeError):  # an annotation that does not resolve: judge by the defaults alone
+        signature = inspect.signature(builder)
+    return {
+        key: p for key, p in signature.parameters.items() if key != "scale" and p.default is not inspect.Parameter.empty
+    }
+
+
+def _kinds(parameter: inspect.Parameter) -> set[type]:
+    annotation = parameter.annotation
+    if annotation is inspect.Parameter.empty or isinstance(annotation, str):
+        return {type(parameter.default)}
+    return set(typing.get_args(annotation)) or {annotation}
+
+
+def _checked(name: str, key: str, value: Any, parameter: inspect.Parameter) -> Any:
+    kinds, default = _kinds(parameter), parameter.default
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if type(None) in kinds and (value is None or (isinstance(value, str) and value.lower() in ("none", "null"))):
+        return None
+    if (str in kinds and isinstance(value, str)) or (bool in kinds and isinstance(value, bool)):
+        return value
+    if int in kinds and number and isinstance(value, int) and (1 if _is_width(key) else 0) <= value <= _INT_LIMIT:
+        return value
+    if float in kinds and number and math.isfinite(value) and value >= 0:
+        return value
+    raise LeukoInputError(
+        f"--setting {key}={value}: must be {_expected(key, kinds)} ({name}'s default is {default}); "
+        "fix the value or drop the setting"
+    )
+
+
+def _is_width(key: str) -> bool:
+    # Channel counts: a layer of width 0 cannot be built (filters, upsample_filters, unet_base, prior_base).
+    return key == "filters" or key.endswith(("_filters", "_base"))
+
+
+def _expected(key: str, kinds: set[type]) -> str:
+    choices = []
+    if bool in kinds:
+        choices.append("true or false")
+    elif int in kinds:
+        choices.append(f"a whole number from {1 if _is_width(key) else 0} to {_INT_LIMIT}")
+    elif float in kinds:
+        choices.append("a finite number of 0 or more")
+    if str in kinds:
+        choices.append("a text value")
+    if type(None) in kinds:
+        choices.append("none")
+    return " or ".join(choices) or "a valid value"
 
 
 def model_name(name: str, scale: int) -> str:

@@ -23,13 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from leuko_keras.core.outputs import check_planned_outputs
 from leuko_keras.data.normalize import Normalization
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
 from leuko_keras.predict.outputs import open_rows, output_format, output_path
 from leuko_keras.predict.progress import Progress
 from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, LoadedImage, read_images
+from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, LoadedImage, image_names, read_images
 from leuko_keras.runtime.imresize import imresize
 from leuko_keras.runtime.maps import colorize, overlay
 from leuko_keras.runtime.tiff import TIFF_SUFFIXES, tiff_stem
@@ -147,8 +148,7 @@ def _predict_image(
     if on_lr is not None:
         on_lr(where, lr_y)
     out_dir.mkdir(parents=True, exist_ok=True)
-    kinds = ["sr", "labels", "map", "overlay"] if backend.has_map else ["sr"]
-    targets = {kind: output_path(out_dir, name, kind, fmt) for kind in kinds}
+    targets = {kind: output_path(out_dir, name, kind, fmt) for kind in output_kinds(backend)}
     with contextlib.ExitStack() as stack:
         opener = functools.partial(
             open_rows, stack, fmt=fmt, width=w * s, height=h * s, pixel_size=pixel_size, unit=unit
@@ -173,6 +173,31 @@ def _predict_image(
                     # The overlay is for eyes: the network's view of the image, whatever the file's range.
                     write_overlay(overlay(rgb if colour else y, labels))
     return list(targets.values())
+
+
+def output_kinds(backend: Backend) -> list[str]:
+    """What predict writes per image: the SR image, and with a map model its labels, map and overlay."""
+    return ["sr", "labels", "map", "overlay"] if backend.has_map else ["sr"]
+
+
+def plan_outputs(
+    files: Sequence[Path], backend: Backend, out_dir: Path, fmt: str | None
+) -> tuple[dict[Path, list[Path]], list[tuple[Path, str]]]:
+    """Every file each input will write (read from headers only), and the inputs whose header is unreadable.
+
+    Refused in one line before any write: an output that is one of the inputs, or one written by two inputs.
+    """
+    plan: dict[Path, list[Path]] = {}
+    unreadable: list[tuple[Path, str]] = []
+    for path in files:
+        try:
+            names, kind = image_names(path), output_format(path, fmt)
+        except LeukoInputError as error:  # this file fails on its own, as it would when read
+            unreadable.append((path, str(error)))
+            continue
+        plan[path] = [output_path(out_dir, name, what, kind) for name in names for what in output_kinds(backend)]
+    check_planned_outputs(plan)
+    return plan, unreadable
 
 
 def path_stem(path: Path) -> str:
@@ -224,9 +249,12 @@ def predict_paths(
     if fmt is not None:
         output_format(files[0], fmt)  # a bad --format is the user's, not each file's, error
     report = PredictReport()
-    status = Progress(len(files)) if progress else None
+    plan, unreadable = plan_outputs(files, backend, out, fmt)
+    for path, message in unreadable:
+        _record(report, path, message, on_error)
+    status = Progress(len(plan)) if progress else None
     advise = functools.partial(_advise, report, backend)
-    for path in files:
+    for path in plan:
         if status is not None:
             status.start_file(path.name)
         try:

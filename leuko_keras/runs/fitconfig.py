@@ -117,6 +117,10 @@ class FitConfig:
             raise LeukoInputError("--data and --h5 both given; pass one of them")
         if isinstance(self.scale, bool) or not isinstance(self.scale, int) or self.scale < 2:
             raise LeukoInputError(f"--scale {self.scale}: must be a whole factor such as 2, 3, 4 or 8")
+        from leuko_keras.data.source import check_seed
+
+        check_seed(self.seed)
+        self._check_model_settings()
         self._check_pairs_and_degradation()
         if self.normalize is not None:
             from leuko_keras.data.normalize import parse_normalize
@@ -172,6 +176,16 @@ class FitConfig:
             )
         if read_tf_config() is not None:
             raise LeukoInputError("--prior-steps is not supported by the multi-worker loop; warm up on one machine")
+
+    def _check_model_settings(self) -> None:
+        # Typed and ranged from the builder's signature here, before the run folder is made or touched.
+        from leuko_keras.models.registry import check_settings, model_info
+
+        try:
+            model_info(self.model)
+        except LeukoInputError:  # a model the registry does not know (a test's stand-in): its builder decides
+            return
+        self.model_settings = check_settings(self.model, self.model_settings)
 
     def _check_pairs_and_degradation(self) -> None:
         """Pairs alone, at their own scale and never degraded again; a valid degradation record."""

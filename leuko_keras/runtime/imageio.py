@@ -125,8 +125,28 @@ def read_images(path: str | os.PathLike) -> Iterator[tuple[str, LoadedImage]]:
     if count == 0:
         raise LeukoInputError(f"{path}: TIFF holds no image; {_FIX}")
     for index, plane in enumerate(iter_tiff_images(path)):
-        name = stem if count == 1 else f"{stem}_p{index}"
-        yield name, LoadedImage(plane.pixels, plane.bit_depth, path, plane.pixel_size, plane.unit)
+        yield (
+            _page_name(stem, count, index),
+            LoadedImage(plane.pixels, plane.bit_depth, path, plane.pixel_size, plane.unit),
+        )
+
+
+def image_names(path: str | os.PathLike) -> list[str]:
+    """The names :func:`read_images` gives the images of ``path``, from the header only (no pixels decoded).
+
+    >>> image_names("cells/a.png"), image_names("b.bmp")
+    (['a'], ['b'])
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TIFF_SUFFIXES:
+        return [path.stem]
+    stem, count = tiff_stem(path), count_tiff_images(path)
+    return [_page_name(stem, count, index) for index in range(count)]
+
+
+def _page_name(stem: str, count: int, index: int) -> str:
+    # One image keeps the file's name; the pages of a stack are numbered from 0.
+    return stem if count == 1 else f"{stem}_p{index}"
 
 
 def _to_array(image: Image.Image, path: Path) -> tuple[np.ndarray, int]:

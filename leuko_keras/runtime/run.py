@@ -27,9 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from leuko_keras.core.atomic import clean_stale_temps, disk_full_error
+from leuko_keras.core.outputs import check_planned_outputs
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, read_images, write_image
+from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, image_names, read_images, write_image
 from leuko_keras.runtime.imresize import imresize
 from leuko_keras.runtime.maps import colorize, overlay
 from leuko_keras.runtime.tflite import TFLiteModel
@@ -37,6 +38,7 @@ from leuko_keras.runtime.tiff import TIFF_SUFFIXES, tiff_stem
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, default_tile, super_resolve_tiled
 
 EXIT_USER_ERROR = 2
+SUFFIXES = ("sr", "map", "overlay")  # NAME_sr.png, and with a map model NAME_map.png and NAME_overlay.png
 # Our own outputs are not inputs when a folder is run twice into itself.
 SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_labels")
 
@@ -68,15 +70,24 @@ def upscale(
         if min(h, w) < 3:
             raise LeukoInputError(f"{path}: {w}x{h} pixels is too small to super-resolve; it needs at least 3x3")
         sr, labels = super_resolve_image(model, image.pixels, halo, overlap)
-        outputs = {f"{name}_sr.png": (sr, image.bit_depth)}
+        outputs = {f"{name}_{SUFFIXES[0]}.png": (sr, image.bit_depth)}
         if labels is not None:
-            outputs[f"{name}_map.png"] = (colorize(labels) / 255.0, 8)
-            outputs[f"{name}_overlay.png"] = (overlay(sr, labels), 8)
+            outputs[f"{name}_{SUFFIXES[1]}.png"] = (colorize(labels) / 255.0, 8)
+            outputs[f"{name}_{SUFFIXES[2]}.png"] = (overlay(sr, labels), 8)
         for file_name, (pixels, depth) in outputs.items():
             target = out_dir / file_name
             with disk_full_error(target, "writing"):
                 written.append(write_image(target, pixels, bit_depth=depth))
     return written
+
+
+def plan_outputs(model: TFLiteModel, paths: list[Path], out_dir: Path) -> dict[Path, list[Path]]:
+    """Every file each input will write (from headers only); refused before any write when an output is
+    one of the inputs or is written by two inputs (:func:`leuko_keras.core.outputs.check_planned_outputs`)."""
+    kinds = SUFFIXES if getattr(model, "has_map", False) else SUFFIXES[:1]
+    plan = {path: [out_dir / f"{name}_{kind}.png" for name in image_names(path) for kind in kinds] for path in paths}
+    check_planned_outputs(plan)
+    return plan
 
 
 def expand_inputs(inputs: list[str], warn: Callable[[str], None] | None = None) -> list[Path]:
@@ -144,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if blocker is not None:
             raise LeukoInputError(f"--out {out_dir}: {blocker} is a file, not a folder; choose another --out")
         model = TFLiteModel(args.model, threads=args.threads)
-        paths = expand_inputs(args.inputs)
+        paths = list(plan_outputs(model, expand_inputs(args.inputs), out_dir))
         clean_stale_temps(out_dir)
         for path in paths:
             written = upscale(model, path, out_dir, args.halo, args.overlap)

@@ -79,7 +79,7 @@ def write_dataset(out_dir: str | os.PathLike, count: int, size: int = 256, seed:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         what = "is a file" if not out.is_dir() else "is not empty"
         raise LeukoInputError(f"{out}: output folder {what}; choose a new or empty folder")
-    _check(count, size)
+    _check(count, size, seed)
     width = max(4, len(str(count - 1)))
     rows = io.StringIO()
     writer = csv.writer(rows, lineterminator="\n")
@@ -94,7 +94,10 @@ def write_dataset(out_dir: str | os.PathLike, count: int, size: int = 256, seed:
     return out
 
 
-def _check(count: int, size: int) -> None:
+def _check(count: int, size: int, seed: int = 0) -> None:
+    from leuko_keras.data.source import check_seed
+
+    check_seed(seed)
     if int(count) != count or count < 1:
         raise LeukoInputError(f"synthetic set: count must be a whole number >= 1 (got {count}); pass --count 1 or more")
     if int(size) != size or size < MIN_SIZE:

@@ -2,7 +2,9 @@
 
 Order: preflight of the run folder (fail before any TensorFlow work), the
 strategy (must exist before other ops), precision and seeds, model under
-the strategy's scope, datasets, free-space check, config.json, then
+the strategy's scope, datasets, free-space check; only then does an
+``--overwrite`` set the old run aside (:mod:`leuko_keras.training.replace`:
+restored on any failure before the first epoch ends), config.json, then
 ``model.fit`` (or the custom loop under MultiWorkerMirroredStrategy), and
 finally the validation table of best.keras against bicubic.
 
@@ -92,8 +94,10 @@ def _dataset(config: FitConfig, split: str, need_mask: bool, size_step: int = 1)
     from leuko_keras.training.resume import resumed_epoch
 
     training = split == "train"
-    # Training is an endless stream keyed on (seed, epoch), started where the backup says training resumes.
-    first = resumed_epoch(worker_folder(config.out, read_tf_config()).backup) if training else None
+    # Training is an endless stream keyed on (seed, epoch), started where the backup says training resumes
+    # (a new run starts at 0: an --overwrite's old backup is still in the folder while the data is checked).
+    backup = worker_folder(config.out, read_tf_config()).backup
+    first = (resumed_epoch(backup) if config.resume else 0) if training else None
     return make_dataset(
         config.data_source(),
         scale=config.scale,
@@ -236,6 +240,7 @@ def _fit_locked(
     from leuko_keras.training.callbacks import make_callbacks
     from leuko_keras.training.checkpoints import TrainingDivergedError
     from leuko_keras.training.precision import apply_precision
+    from leuko_keras.training.replace import PreviousRun
 
     chief = is_chief(tf_config)
     run.preflight(resume=config.resume, overwrite=config.overwrite or not chief)
@@ -243,6 +248,7 @@ def _fit_locked(
     say = printer if chief else (lambda _line: None)
 
     previous_policy = keras.mixed_precision.global_policy()
+    previous = PreviousRun(run)
     try:
         precision = apply_precision(config.precision)
         _seed(config)
@@ -259,6 +265,8 @@ def _fit_locked(
         params = count_params(model)
         run.check_free_space(3 * 16 * params)  # best, last, backup: weights + Adam slots, with slack
         payload = run_config(config, plan, precision, run, model, train_steps, fresh_layers)
+        if config.overwrite or not chief:
+            previous.set_aside()  # every check has passed: from here the old run only waits for the new one
         run.write_json(run.config, payload)
         say(
             f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "
@@ -275,6 +283,7 @@ def _fit_locked(
         if config.prior_steps:
             config = _warm_up_prior(config, model, train, run, plan, say)
         callbacks = make_callbacks(run, config, chief=chief, printer=say)
+        callbacks.all.append(previous.callback())  # after the backup: the epoch is complete on disk
         verbose = config.verbose if (config.verbose != 1 or sys.stdout.isatty()) else 2
         status, message = "completed", ""
         try:
@@ -312,6 +321,9 @@ def _fit_locked(
             status = "diverged"
             message = _diverged_message(error, run, callbacks.checkpoint)
         ckpt = callbacks.checkpoint
+        if previous.pending:  # diverged in the first epoch: the new run never started for real
+            previous.restore()
+            message = "; ".join(filter(None, [message, f"the previous run in {run.root} is back in place"]))
         result = FitResult(
             run.root,
             status,
@@ -326,6 +338,9 @@ def _fit_locked(
         if chief and config.summary and run.best.is_file():
             result.summary = _summarize(run, config, hooks, result, say)
         return result
+    except BaseException:
+        previous.restore()  # a failure (or Ctrl-C) before the first epoch ended: the old run comes back
+        raise
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 

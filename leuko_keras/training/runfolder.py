@@ -69,7 +69,9 @@ class RunFolder:
         """Fail before training with one line when the folder cannot hold this run.
 
         Existing run without ``--resume``/``--overwrite``, ``--resume`` with nothing to resume,
-        or a folder that cannot be created or written: :class:`LeukoInputError`.
+        or a folder that cannot be created or written: :class:`LeukoInputError`. Nothing is deleted
+        here: an ``--overwrite`` sets the old run aside only once every check has passed
+        (:mod:`leuko_keras.training.replace`).
         """
         self._check_not_file()
         # A kill -9 leaves our temporaries behind; they are no one's data, and would block a fresh start.
@@ -84,8 +86,6 @@ class RunFolder:
                 "--overwrite to start it again, or choose another --out"
             )
         self._check_writable()
-        if overwrite and not resume:
-            self.clear()
 
     def _check_not_file(self) -> None:
         check_not_under_file(self.root.absolute(), "--out")
