@@ -101,24 +101,6 @@ class DataSource:
         return str(list(self.location)) if self.several else str(self.location)
 
 
-SEED_LIMIT = 2**32 - 1  # NumPy's and Keras's seeds are unsigned 32-bit
-
-
-def check_seed(seed: Any, flag: str = "--seed") -> int:
-    """``seed`` as an int when it is a whole number NumPy, Keras and TensorFlow all accept, else one line.
-
-    >>> check_seed(7)
-    7
-    >>> check_seed(-1)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    leuko_keras.errors.LeukoInputError: --seed -1: must be a whole number from 0 to 4294967295; ...
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_LIMIT:
-        raise LeukoInputError(f"{flag} {seed}: must be a whole number from 0 to {SEED_LIMIT}; pass e.g. {flag} 0")
-    return seed
-
-
 def source_fingerprint(source: DataSource | Location) -> str:
     """A short id of the data a run used (names, sizes and times of the files; or the synthetic settings).
 

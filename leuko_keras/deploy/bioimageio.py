@@ -44,12 +44,12 @@ import numpy as np
 from leuko_keras.core.atomic import atomic_path
 from leuko_keras.data.normalize import Normalization
 from leuko_keras.deploy import bioimageio_rdf as rdf
+from leuko_keras.deploy.bioimageio_rdf import VARIANTS
 from leuko_keras.deploy.metadata import sha256_file
 from leuko_keras.deploy.request import check_package_path
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runs.runrecord import RunRecord
 
-VARIANTS = ("rgb", "y")
 TEST_LR_SIDE = 64
 MIN_STEPS = rdf.MIN_STEPS
 

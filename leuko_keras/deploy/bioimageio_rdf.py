@@ -20,6 +20,9 @@ from typing import Any
 
 from leuko_keras.runs.runrecord import RunRecord
 
+# The package's input forms: an RGB image (Y taken in-graph) or the luminance alone.
+VARIANTS = ("rgb", "y")
+
 MIN_STEPS = 4  # input sizes start at this many size steps: tiny tiles only measure the U-Net's borders
 
 FORMAT_VERSION = "0.5.4"

@@ -109,7 +109,7 @@ def plan_export(
 ) -> ExportPlan:
     """Check every flag of one ``export`` (nothing is loaded or written); the plan to carry out."""
     from leuko_keras.data.normalize import parse_normalize
-    from leuko_keras.deploy.bioimageio import VARIANTS
+    from leuko_keras.deploy.bioimageio_rdf import VARIANTS
     from leuko_keras.deploy.export import export_owned
     from leuko_keras.deploy.tflite import QUANTIZATIONS, parse_quantizations
     from leuko_keras.runs.presets import resolve_model_path

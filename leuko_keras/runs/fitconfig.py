@@ -117,7 +117,7 @@ class FitConfig:
             raise LeukoInputError("--data and --h5 both given; pass one of them")
         if isinstance(self.scale, bool) or not isinstance(self.scale, int) or self.scale < 2:
             raise LeukoInputError(f"--scale {self.scale}: must be a whole factor such as 2, 3, 4 or 8")
-        from leuko_keras.data.source import check_seed
+        from leuko_keras.core.seeds import check_seed
 
         check_seed(self.seed)
         self._check_model_settings()

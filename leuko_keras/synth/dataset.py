@@ -95,7 +95,7 @@ def write_dataset(out_dir: str | os.PathLike, count: int, size: int = 256, seed:
 
 
 def _check(count: int, size: int, seed: int = 0) -> None:
-    from leuko_keras.data.source import check_seed
+    from leuko_keras.core.seeds import check_seed
 
     check_seed(seed)
     if int(count) != count or count < 1:
