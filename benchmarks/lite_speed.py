@@ -43,10 +43,10 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     >>> parse_spec("gp-lite:upsample_filters=32")
     ('gp-lite', {'upsample_filters': 32})
     """
-    from leuko_keras.cli.fit import _settings
+    from leuko_keras.core.assignments import parse_assignments
 
     name, _, rest = spec.partition(":")
-    return name, _settings([item for item in rest.split(",") if item])
+    return name, parse_assignments([item for item in rest.split(",") if item], "--setting")
 
 
 def train_speed(spec: str, scale: int, size: int, batch: int, steps: int, precision: str) -> tuple[float, float]:

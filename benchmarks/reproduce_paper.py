@@ -90,11 +90,8 @@ def _run_done(run_dir: Path) -> bool:
 
 
 def _facts(run_dir: Path) -> dict:
-    """What a run got (``ship_pretrained.training_facts``); zeros before its first epoch."""
-    try:
-        from ship_pretrained import training_facts  # run as a script: the sibling is on sys.path
-    except ImportError:  # imported as benchmarks.reproduce_paper
-        from benchmarks.ship_pretrained import training_facts
+    """What a run got (``leuko_keras.training.facts.training_facts``); zeros before its first epoch."""
+    from leuko_keras.training.facts import training_facts
 
     return training_facts(run_dir, missing_ok=True)
 

@@ -133,7 +133,7 @@ def train(args: argparse.Namespace, model: str, kind: str, scale: int) -> Path:
     """Train (or reuse) ``model`` on LR made by ``kind`` at ``scale``; return the run folder."""
     import keras
 
-    from leuko_keras.cli.fit import _settings
+    from leuko_keras.core.assignments import parse_assignments
     from leuko_keras.training import FitConfig, fit
 
     run_dir = Path(args.out) / "runs" / f"{model}_{kind}_x{scale}"
@@ -155,7 +155,7 @@ def train(args: argparse.Namespace, model: str, kind: str, scale: int) -> Path:
         seed=args.seed,
         synthetic_count=args.synthetic_count,
         degradation=_record(kind, not args.fixed),
-        model_settings=_settings(args.setting),
+        model_settings=parse_assignments(args.setting, "--setting"),
         overwrite=True,
         tensorboard=False,
         summary=False,  # scored below on every degradation instead
@@ -276,13 +276,10 @@ def training_table(runs: dict[tuple[str, str, int], Path]) -> str:
     """What each run got, read from the run itself: its training data (config.json), budget, epochs and minutes.
 
     The budget is the run's own ``time_budget_minutes``, epochs and minutes come from its ``history.csv``
-    (both through ``ship_pretrained.training_facts``), so runs trained outside this script (``--run``) are
+    (both through ``leuko_keras.training.facts.training_facts``), so runs trained outside this script (``--run``) are
     described as they really were trained.
     """
-    try:
-        from ship_pretrained import training_facts  # run as a script: the sibling is on sys.path
-    except ImportError:  # imported as benchmarks.robustness (the tests)
-        from benchmarks.ship_pretrained import training_facts
+    from leuko_keras.training.facts import training_facts
 
     lines = [
         "| run | training data | LR | budget (min) | epochs | training minutes | steps/epoch x batch x crop |",
@@ -319,8 +316,8 @@ def _trained_record(args: argparse.Namespace, runs: dict[tuple[str, str, int], P
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if "--sweep" in argv:
-        # The sweep (NA x defocus x noise x JPEG) has its own options; sweep.py sits beside this script.
-        from sweep import main as sweep_main
+        # The sweep (NA x defocus x noise x JPEG) has its own options.
+        from leuko_keras.evaluation.sweep import main as sweep_main
 
         return sweep_main(argv)
     args = parse_args(argv)

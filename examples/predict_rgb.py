@@ -25,8 +25,7 @@ from leuko_keras.errors import LeukoInputError
 from leuko_keras.models import model_scale
 from leuko_keras.models.inference import super_resolve
 from leuko_keras.runs.model_io import load_model_any
-from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.runtime.imresize import imresize
+from leuko_keras.runtime.rgb import round_trip
 
 # Paper colours for the parsing map: background black, cytoplasm red, nucleus blue.
 MAP_COLOURS = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], dtype=np.uint8)
@@ -43,12 +42,8 @@ def main() -> None:
     model, _ = load_model_any(args.model, compile=False)
     scale = model_scale(model)
     rgb = np.asarray(Image.open(args.image).convert("RGB"), dtype=np.float64) / 255.0
-    ycbcr = rgb_to_ycbcr(rgb)
-    # Y through the network (any size: super_resolve pads and crops for the U-Net).
-    sr_y, probs = super_resolve(model, ycbcr[..., 0].astype(np.float32))
-    # Cb, Cr: MATLAB bicubic, as the literature does for the chroma.
-    sr_cbcr = imresize(ycbcr[..., 1:], scale)
-    sr_rgb = ycbcr_to_rgb(np.concatenate([sr_y[..., None].astype(np.float64), sr_cbcr], axis=-1))
+    # Y through the network (any size: super_resolve pads and crops for the U-Net); Cb, Cr MATLAB bicubic.
+    sr_rgb, probs = round_trip(rgb, lambda y: super_resolve(model, y.astype(np.float32)), scale)
     Image.fromarray((np.clip(sr_rgb, 0, 1) * 255 + 0.5).astype(np.uint8)).save(args.out)
     print(f"{args.out}: {sr_rgb.shape[1]}x{sr_rgb.shape[0]} (x{scale} with {model.name})")
     if args.map and probs is not None:

@@ -180,9 +180,11 @@ def test_runner_outside_the_repo_without_tensorflow_matches_keras(
     for name in ("deep_sr.png", "deep16_sr.png"):
         deep = read_image(out / name)
         assert deep.bit_depth == 16 and deep.pixels.shape == (84, 76, 3)
-    # The shim keeps `python -m export.run` working from the repository.
+    # `python -m leuko_keras.runtime.run` is the same runner as the console command.
     shim = blocked_run(
-        [sys.executable, "-m", "export.run", artifact, folder / "grey.png", "--out", tmp_path / "o2"], REPO, tmp_path
+        [sys.executable, "-m", "leuko_keras.runtime.run", artifact, folder / "grey.png", "--out", tmp_path / "o2"],
+        REPO,
+        tmp_path,
     )
     assert shim.returncode == 0, shim.stderr
     np.testing.assert_array_equal(

@@ -9,11 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from leuko_keras.core.machine import cpu_flags
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.devices import is_chief, parse_devices, read_tf_config
 from leuko_keras.training.history import drop_from_epoch, format_csv, read_history
-from leuko_keras.training.precision import cpu_flags, resolve_precision
+from leuko_keras.training.precision import resolve_precision
 from leuko_keras.training.progress import TimeBudget, step_decay
 from leuko_keras.training.runfolder import RunFolder
 

@@ -19,7 +19,8 @@ from leuko_keras.data import imageio
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runtime import run as runner
 from leuko_keras.runtime.imageio import read_image
-from leuko_keras.runtime.run import expand_inputs, main, upscale
+from leuko_keras.runtime.inputs import collect_images
+from leuko_keras.runtime.run import main, upscale
 from leuko_keras.runtime.tiling import Nearest
 
 
@@ -95,10 +96,10 @@ def test_runner_skips_what_is_not_a_regular_image_and_goes_on(tmp_path: Path) ->
     (folder / "loop.png").symlink_to(folder / "loop.png")
     os.mkfifo(folder / "pipe.png")
     warned: list[str] = []
-    assert expand_inputs([str(folder)], warn=warned.append) == [folder / "good.png"]
+    assert collect_images([str(folder)], warn=warned.append) == [folder / "good.png"]
     assert len(warned) == 4 and all(w.startswith("warning: ") and "skipped" in w for w in warned)
     with pytest.raises(LeukoInputError, match="no such image"):
-        expand_inputs([str(folder / "dangling.png")])
+        collect_images([str(folder / "dangling.png")])
 
 
 def test_runner_out_under_a_file_is_one_line_before_any_image(tmp_path: Path, capsys) -> None:

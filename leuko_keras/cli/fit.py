@@ -10,30 +10,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from leuko_keras.cli.common import user_errors
+from leuko_keras.core.assignments import parse_assignments
 from leuko_keras.errors import LeukoInputError
 
 EXIT_DIVERGED = 1
-
-
-def _settings(pairs: list[str] | None) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise LeukoInputError(f"--setting {pair!r}: write KEY=VALUE, e.g. --setting decoder_blocks=3")
-        try:
-            settings[key.strip()] = int(value)
-        except ValueError:
-            try:
-                settings[key.strip()] = float(value)
-            except ValueError:
-                settings[key.strip()] = {"true": True, "false": False}.get(value.lower(), value)
-    return settings
 
 
 def _run_folder(run_dir: Path | None, out: Path | None) -> Path:
@@ -233,7 +218,7 @@ def fit(
             raise LeukoInputError("--resume and --overwrite both given; pass one of them")
         switches = {"lr_decay": lr_decay, "xla": xla, "augment": not no_augment}
         given.update({k: v for k, v in switches.items() if v != (k == "augment")})
-        given["model_settings"] = _settings(setting) if setting else None
+        given["model_settings"] = parse_assignments(setting, "--setting") if setting else None
         given["init"] = init
         config = resume_config(out, **given)
         if no_tensorboard:
@@ -255,7 +240,10 @@ def fit(
             tensorboard=not no_tensorboard,
             overwrite=overwrite,
             # --setting changes the source's architecture where it says, and only there.
-            model_settings={**inherited.get("model_settings", {}), **(_settings(setting) if setting else {})},
+            model_settings={
+                **inherited.get("model_settings", {}),
+                **(parse_assignments(setting, "--setting") if setting else {}),
+            },
             init=init,
             **{k: v for k, v in given.items() if k != "model"},
         )

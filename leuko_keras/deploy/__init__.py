@@ -6,7 +6,7 @@
 ['metadata.json', 'model_dynamic.tflite']
 
 The TensorFlow-free runner for the artifacts is :mod:`leuko_keras.runtime.run`
-(``leuko-keras-run MODEL.tflite IN... --out DIR``; ``python -m export.run`` in the repo).
+(``leuko-keras-run MODEL.tflite IN... --out DIR``).
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ from leuko_keras.deploy.bioimageio_rdf import VARIANTS
 from leuko_keras.deploy.metadata import sha256_file
 from leuko_keras.deploy.request import check_package_path
 from leuko_keras.errors import LeukoInputError
+from leuko_keras.protocol.metrics import psnr
 from leuko_keras.runs.runrecord import RunRecord
 
 TEST_LR_SIDE = 64
@@ -150,16 +151,15 @@ def keras_reference(model: Any, lr: np.ndarray, scale: int, variant: str) -> tup
     ((64, 64, 3), (64, 64, 3))
     """
     from leuko_keras.models.inference import super_resolve
-    from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-    from leuko_keras.runtime.imresize import imresize
+    from leuko_keras.runtime.rgb import round_trip
 
-    ycbcr = rgb_to_ycbcr(lr) if variant == "rgb" else lr
-    sr_y, probs = super_resolve(model, ycbcr[..., 0].astype(np.float32), scale)
-    sr_y = np.clip(sr_y.astype(np.float64), 0.0, 1.0)
+    def run_y(lr_y: np.ndarray) -> tuple[np.ndarray, Any]:
+        return super_resolve(model, lr_y.astype(np.float32), scale)
+
     if variant == "y":
-        return sr_y[..., None], probs
-    chroma = imresize(ycbcr[..., 1:], float(scale))
-    return np.clip(ycbcr_to_rgb(np.concatenate([sr_y[..., None], chroma], axis=-1)), 0.0, 1.0), probs
+        sr_y, probs = run_y(lr[..., 0])
+        return np.clip(sr_y.astype(np.float64), 0.0, 1.0)[..., None], probs
+    return round_trip(lr, run_y, scale)
 
 
 def export_bioimageio(
@@ -226,7 +226,7 @@ def export_bioimageio(
         files = _write_tensors(tmp, lr, served, peak)
         image_channels = lr.shape[-1]
         sr_out, probs_out = served[..., :image_channels], served[..., image_channels:]
-        psnr_db = _psnr(sr_out * 255.0, reference * 255.0)
+        psnr_db = psnr(sr_out, reference)
         map_diff = None if ref_probs is None else float(np.max(np.abs(probs_out - ref_probs)))
         log(f"package vs Keras: sr PSNR {psnr_db:.2f} dB" + ("" if map_diff is None else f", map {map_diff:.2e}"))
         _write_cover(tmp, lr, sr_out, probs_out if has_map else None, scale)
@@ -336,8 +336,3 @@ def _write_cover(tmp: Path, lr: np.ndarray, sr: np.ndarray, probs: np.ndarray | 
     panels = [p if p.shape[-1] == 3 else np.repeat(p, 3, -1) for p in (left, right)]
     cover = np.concatenate(panels, axis=1)
     Image.fromarray(np.rint(np.clip(cover, 0, 1) * 255).astype(np.uint8)).save(tmp / "cover.png")
-
-
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * math.log10(255.0**2 / mse)

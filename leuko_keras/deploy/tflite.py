@@ -17,7 +17,7 @@ conv's 16 fixed 5x5 kernels no longer sums to exactly 1, so every output
 phase carries its own gain error (about 1 LSB of the output, a fixed pattern
 the trunk cannot undo), and the add then rounds the whole image once more.
 On the shipped gp-lite-x4 that cost 0.45 dB of PSNR against the float model
-(full integer) instead of 0.04 dB (``benchmarks/int8_quality.py``), for
+(full integer) instead of 0.04 dB (``experiments/int8_quality.py``), for
 well under 1% of the multiply-adds.
 
 Conversion goes through a fixed-shape SavedModel (variables frozen, static

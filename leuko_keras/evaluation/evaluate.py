@@ -18,15 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from leuko_keras.data.source import DataSource, Location
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.evaluation.compare import compare
 from leuko_keras.evaluation.results import Comparison, ModelResult
 from leuko_keras.predict.backends import Backend, BicubicBackend, load_backend, split_label
 from leuko_keras.protocol.degrade import SUPPORTED_SCALES
-from leuko_keras.protocol.metrics import CLASS_NAMES, PROTOCOL, dice_iou, psnr, ssim
+from leuko_keras.protocol.metrics import PROTOCOL
+from leuko_keras.protocol.scoring import mean_scores, score_image
 from leuko_keras.runtime.tiling import super_resolve_tiled
 
 SYNTHETIC_TEST_COUNT = 48
@@ -81,38 +80,31 @@ def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | Non
     (1, True)
     """
     rows: list[dict[str, Any]] = []
-    dice_rows: list[dict[str, float]] = []
     start = time.perf_counter()
     for ex in examples:
         sr, probs = super_resolve_tiled(backend, ex.lr_y, tile=tile)
-        hr = np.asarray(ex.hr_y, dtype=np.float64)
-        row: dict[str, Any] = {"name": ex.name, "psnr": psnr(sr, hr, crop=scale), "ssim": ssim(sr, hr, crop=scale)}
-        if probs is not None and ex.labels is not None:
-            scores = dice_iou(np.argmax(probs, axis=-1), ex.labels)
-            row["dice"] = {name: scores[name]["dice"] for name in CLASS_NAMES}
-            dice_rows.append(row["dice"])
-        rows.append(row)
+        row = score_image(sr, ex.hr_y, scale, probs, ex.labels)
+        rows.append(
+            {
+                "name": ex.name,
+                "psnr": row["psnr"],
+                "ssim": row["ssim"],
+                **({"dice": row["dice"]} if row["dice"] else {}),
+            }
+        )
     seconds = time.perf_counter() - start
-    dice = None
-    if dice_rows:
-        # A class absent from both maps is NaN for that image and says nothing, so it is skipped.
-        dice = {name: _nanmean([d[name] for d in dice_rows]) for name in CLASS_NAMES}
+    means = mean_scores(rows)
     return ModelResult(
         model=backend.name,
         scale=scale,
-        psnr=float(np.mean([r["psnr"] for r in rows])),
-        ssim=float(np.mean([r["ssim"] for r in rows])),
+        psnr=means["psnr"],
+        ssim=means["ssim"],
         n_images=len(rows),
         per_image=rows,
-        dice=dice,
+        dice=means["dice"],
         source=backend.source,
         seconds=seconds,
     )
-
-
-def _nanmean(values: list[float]) -> float:
-    finite = [v for v in values if v == v]
-    return float(np.mean(finite)) if finite else float("nan")
 
 
 def open_backends(models: Sequence[str], scales: Sequence[int] | None) -> dict[int, list[Backend]]:

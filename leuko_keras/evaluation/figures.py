@@ -24,8 +24,8 @@ import numpy as np
 from leuko_keras.core.atomic import atomic_path
 from leuko_keras.data.masks import colorize
 from leuko_keras.protocol.metrics import psnr
-from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.runtime.imresize import imresize
+from leuko_keras.runtime.color import rgb_to_ycbcr
+from leuko_keras.runtime.rgb import merge_chroma
 from leuko_keras.runtime.tiling import super_resolve_tiled
 
 ZOOM_FRACTION = 0.2  # side of the Fig. 6 window relative to the image's shorter side
@@ -53,8 +53,7 @@ def to_colour(sr_y: np.ndarray, ex: Any, scale: int) -> np.ndarray:
     y = np.clip(np.asarray(sr_y, dtype=np.float64), 0, 1)
     if getattr(ex, "lr_rgb", None) is None:
         return np.repeat(y[..., None], 3, axis=-1)
-    chroma = imresize(rgb_to_ycbcr(np.asarray(ex.lr_rgb, dtype=np.float64))[..., 1:], float(scale))
-    return np.clip(ycbcr_to_rgb(np.concatenate([y[..., None], chroma], axis=-1)), 0, 1)
+    return np.clip(merge_chroma(y, rgb_to_ycbcr(np.asarray(ex.lr_rgb, dtype=np.float64)), scale), 0, 1)
 
 
 def _target(ex: Any) -> np.ndarray:

@@ -119,7 +119,7 @@ def map_head(features: Any, scale: int, classes: int = 3, at: str = "hr") -> Any
 def map_condition(hr_map: Any, filters: int, scale: int, slope: float = 0.2, prefix: str = LITE_PREFIX + "map_") -> Any:
     """LR features of an HR map: a stride-s conv sees each LR pixel's s x s block, then two 3x3 convs.
 
-    ``benchmarks/prior_upper_bound.py`` gives the expert map the same path, so the two differ only in the map.
+    ``experiments/prior_upper_bound.py`` gives the expert map the same path, so the two differ only in the map.
     """
     x = keras.layers.Conv2D(filters, scale, strides=scale, name=f"{prefix}in")(hr_map)
     x = keras.layers.LeakyReLU(negative_slope=slope, name=f"{prefix}in_lrelu")(x)
@@ -202,7 +202,7 @@ def lite_trunk(
     """The SR output of the LR trunk on ``lr``, modulated by ``cond`` (LR features, or None for no prior).
 
     Separate from :func:`lite_network` so a benchmark can condition the same trunk on another map
-    (the ground-truth upper bound in ``benchmarks/prior_upper_bound.py``).
+    (the ground-truth upper bound in ``experiments/prior_upper_bound.py``).
     """
     up_filters = filters if upsample_filters is None else int(upsample_filters)
     if up_filters < 1:

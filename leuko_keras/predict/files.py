@@ -29,17 +29,13 @@ from leuko_keras.errors import LeukoInputError
 from leuko_keras.predict.backends import Backend, load_backend  # noqa: F401  (load_backend: doc example)
 from leuko_keras.predict.outputs import open_rows, output_format, output_path
 from leuko_keras.predict.progress import Progress
-from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, LoadedImage, image_names, read_images
-from leuko_keras.runtime.imresize import imresize
+from leuko_keras.runtime.color import rgb_to_ycbcr
+from leuko_keras.runtime.imageio import LoadedImage, image_names, read_images
+from leuko_keras.runtime.inputs import collect_images, output_stem
 from leuko_keras.runtime.maps import colorize, overlay
-from leuko_keras.runtime.tiff import TIFF_SUFFIXES, tiff_stem
+from leuko_keras.runtime.rgb import merge_chroma
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, iter_strips
 
-# Our own outputs (and the synthetic set's masks) are not inputs.
-SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_mask", "_labels")
-# LR rows of context for the chroma upscale of a strip: the bicubic kernel reaches 2 LR pixels.
-CHROMA_MARGIN = 3
 CHUNK_ROWS = 64
 
 
@@ -55,37 +51,6 @@ class PredictReport:
     def ok(self) -> int:
         """Number of inputs fully done."""
         return len(self.written)
-
-
-def collect_inputs(inputs: Sequence[str | os.PathLike], exclude: Path | None = None) -> list[Path]:
-    """Expand folders to their image files (sorted); refuse paths that do not exist or hold no image."""
-    files: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not path_stem(p).endswith(SKIP_SUFFIXES)
-            )
-            if exclude is not None:
-                found = [p for p in found if p.resolve().parent != exclude.resolve()]
-            if not found:
-                raise LeukoInputError(f"{path}: folder holds no images ({', '.join(IMAGE_SUFFIXES)}); check the path")
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise LeukoInputError(f"{path}: no such file or folder; check the path")
-    unique = list(dict.fromkeys(files))
-    stems = [path_stem(p) for p in unique]
-    duplicates = sorted({s for s in stems if stems.count(s) > 1})
-    if duplicates:
-        raise LeukoInputError(
-            f"{duplicates[0]}: several inputs share this name and would overwrite each other's outputs; "
-            "predict them into separate --out folders"
-        )
-    return unique
 
 
 def predict_file(
@@ -138,7 +103,7 @@ def _predict_image(
     h, w = pixels.shape[:2]
     if min(h, w) < 3:
         raise LeukoInputError(f"{path}: {w}x{h} pixels is too small to super-resolve; it needs at least 3x3")
-    where = f"{path} [{name}]" if name != path_stem(path) else str(path)
+    where = f"{path} [{name}]" if name != output_stem(path) else str(path)
     norm = rule.fit(pixels, bit_depth, name=where)
     pixels = norm.forward(pixels)
     colour = pixels.ndim == 3
@@ -163,7 +128,8 @@ def _predict_image(
             # several times the strip (hundreds of MB for a 16k-pixel-wide output).
             for r in range(0, strip.sr.shape[0], CHUNK_ROWS):
                 y = norm.network(strip.sr[r : r + CHUNK_ROWS])
-                rgb = _colour_rows(y, ycbcr, strip.row + r, s) if colour else None
+                # Not clipped here: the normaliser's inverse clips to what the output file can hold.
+                rgb = merge_chroma(y, ycbcr, s, strip.row + r) if colour else None
                 write_sr(norm.inverse(rgb if colour else y))
                 if backend.has_map and strip.probs is not None:
                     labels = np.argmax(strip.probs[r : r + CHUNK_ROWS], axis=-1)
@@ -200,35 +166,12 @@ def plan_outputs(
     return plan, unreadable
 
 
-def path_stem(path: Path) -> str:
-    """Output base name of an input: its stem, without ``.ome`` for OME-TIFF.
-
-    >>> path_stem(Path("a/cells.ome.tif")), path_stem(Path("b.png"))
-    ('cells', 'b')
-    """
-    return tiff_stem(path) if path.suffix.lower() in TIFF_SUFFIXES else path.stem
-
-
 def _ycbcr32(rgb: np.ndarray, rows: int = 256) -> np.ndarray:
     # In row chunks: a float64 YCbCr copy of a 4096 x 4096 field alone would take 400 MB.
     out = np.empty(rgb.shape, np.float32)
     for r in range(0, rgb.shape[0], rows):
         out[r : r + rows] = rgb_to_ycbcr(rgb[r : r + rows])
     return out
-
-
-def _colour_rows(y: np.ndarray, ycbcr: np.ndarray, hr_row: int, s: int) -> np.ndarray:
-    """RGB rows (network units) from the SR luminance and MATLAB-bicubic chroma of the matching LR rows."""
-    n = y.shape[0]
-    lr_h = ycbcr.shape[0]
-    first, last = hr_row // s, -(-(hr_row + n) // s)
-    lo, hi = max(0, first - CHROMA_MARGIN), min(lr_h, last + CHROMA_MARGIN)
-    # Extra real rows around the strip make the bicubic exact at the strip's edges.
-    chroma = imresize(ycbcr[lo:hi, :, 1:].astype(np.float64), float(s))
-    offset = hr_row - lo * s
-    cbcr = chroma[offset : offset + n]
-    # Not clipped here: the normaliser's inverse clips to what the output file can hold.
-    return ycbcr_to_rgb(np.concatenate([y[..., None], cbcr], axis=-1))
 
 
 def predict_paths(
@@ -245,7 +188,7 @@ def predict_paths(
 ) -> PredictReport:
     """Predict every input file; a failing file is recorded (and passed to ``on_error``) and skipped."""
     out = Path(out_dir)
-    files = collect_inputs(inputs, exclude=out)
+    files = collect_images(inputs, exclude=out)
     if fmt is not None:
         output_format(files[0], fmt)  # a bad --format is the user's, not each file's, error
     report = PredictReport()

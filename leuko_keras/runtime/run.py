@@ -19,9 +19,7 @@ Everything imported here is NumPy, Pillow, tifffile and ai-edge-litert.
 from __future__ import annotations
 
 import argparse
-import stat
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,35 +27,27 @@ import numpy as np
 from leuko_keras.core.atomic import clean_stale_temps, disk_full_error
 from leuko_keras.core.outputs import check_planned_outputs
 from leuko_keras.errors import LeukoInputError
-from leuko_keras.runtime.color import rgb_to_ycbcr, ycbcr_to_rgb
-from leuko_keras.runtime.imageio import IMAGE_SUFFIXES, image_names, read_images, write_image
-from leuko_keras.runtime.imresize import imresize
+from leuko_keras.runtime.imageio import image_names, read_images, write_image
+from leuko_keras.runtime.inputs import collect_images
 from leuko_keras.runtime.maps import colorize, overlay
+from leuko_keras.runtime.rgb import round_trip
 from leuko_keras.runtime.tflite import TFLiteModel
-from leuko_keras.runtime.tiff import TIFF_SUFFIXES, tiff_stem
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, default_tile, super_resolve_tiled
 
 EXIT_USER_ERROR = 2
 SUFFIXES = ("sr", "map", "overlay")  # NAME_sr.png, and with a map model NAME_map.png and NAME_overlay.png
 # Our own outputs are not inputs when a folder is run twice into itself.
-SKIP_SUFFIXES = ("_sr", "_map", "_overlay", "_labels")
 
 
 def super_resolve_image(
     model: TFLiteModel, pixels: np.ndarray, halo: int = DEFAULT_HALO, overlap: int = DEFAULT_OVERLAP
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Return ``(sr pixels in [0, 1] (H, W[, 3]), labels (H, W) uint8 or None)`` for grey or RGB pixels."""
-    colour = pixels.ndim == 3
-    ycbcr = rgb_to_ycbcr(pixels) if colour else None
-    lr_y = ycbcr[..., 0] if colour else pixels
-    sr_y, probs = super_resolve_tiled(model, lr_y, default_tile(model.scale), halo, overlap)
-    if colour:
-        chroma = imresize(ycbcr[..., 1:], float(model.scale))
-        sr = ycbcr_to_rgb(np.concatenate([sr_y[..., None], chroma], axis=-1))
-    else:
-        sr = sr_y
+    sr, probs = round_trip(
+        pixels, lambda lr_y: super_resolve_tiled(model, lr_y, default_tile(model.scale), halo, overlap), model.scale
+    )
     labels = None if probs is None else probs.argmax(axis=-1).astype(np.uint8)
-    return np.clip(sr, 0.0, 1.0), labels
+    return sr, labels
 
 
 def upscale(
@@ -90,48 +80,6 @@ def plan_outputs(model: TFLiteModel, paths: list[Path], out_dir: Path) -> dict[P
     return plan
 
 
-def expand_inputs(inputs: list[str], warn: Callable[[str], None] | None = None) -> list[Path]:
-    """Input paths, with folders replaced by the images in them (sorted).
-
-    In a folder, entries that are not regular files (a folder named ``x.png``, a dangling or looping
-    link, a FIFO) are skipped with a warning, as ``leuko-keras predict`` does; the batch goes on.
-    """
-    warn = warn or (lambda message: print(message, file=sys.stderr))
-    paths: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = []
-            candidates = (p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            for entry in sorted(p for p in candidates if not p.stem.endswith(SKIP_SUFFIXES)):
-                if _regular_file(entry):
-                    found.append(entry)
-                else:
-                    warn(f"warning: {entry}: not a regular image file (a folder, a broken link or a pipe); skipped")
-            if not found:
-                raise LeukoInputError(f"{path}: folder holds no images ({', '.join(IMAGE_SUFFIXES)}); check the path")
-            paths.extend(found)
-        elif _regular_file(path):
-            paths.append(path)
-        else:
-            raise LeukoInputError(f"{path}: no such image or folder; check the path")
-    stems = [tiff_stem(p) if p.suffix.lower() in TIFF_SUFFIXES else p.stem for p in paths]
-    clash = next((s for s in stems if stems.count(s) > 1), None)
-    if clash is not None:
-        raise LeukoInputError(
-            f"{clash}: several inputs share this name and would overwrite each other's outputs; "
-            "run them into separate --out folders"
-        )
-    return paths
-
-
-def _regular_file(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except (OSError, RuntimeError):  # dangling link, link loop, no permission
-        return False
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leuko-keras-run", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("model", help="model_*.tflite written by `leuko-keras export --tflite`")
@@ -155,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         if blocker is not None:
             raise LeukoInputError(f"--out {out_dir}: {blocker} is a file, not a folder; choose another --out")
         model = TFLiteModel(args.model, threads=args.threads)
-        paths = list(plan_outputs(model, expand_inputs(args.inputs), out_dir))
+        paths = list(plan_outputs(model, collect_images(args.inputs), out_dir))
         clean_stale_temps(out_dir)
         for path in paths:
             written = upscale(model, path, out_dir, args.halo, args.overlap)

@@ -23,23 +23,10 @@ adds casts and is no faster.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from leuko_keras.errors import LeukoInputError
 
 POLICIES = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
-
-
-def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str]:
-    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo is missing)."""
-    try:
-        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def gpu_compute_capabilities() -> list[tuple[int, int]]:

@@ -19,12 +19,8 @@ from typing import Any
 import numpy as np
 
 from leuko_keras.protocol.degrade import bicubic_upscale
-from leuko_keras.protocol.metrics import PROTOCOL, PROTOCOL_TEXT, dice_iou, psnr, ssim
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    finite = [v for v in values if math.isfinite(v)]
-    return float(np.mean(finite)) if finite else None
+from leuko_keras.protocol.metrics import PROTOCOL, PROTOCOL_TEXT
+from leuko_keras.protocol.scoring import mean_scores, score_image
 
 
 def evaluate_examples(
@@ -39,28 +35,27 @@ def evaluate_examples(
     """
     if predict is None:
         from leuko_keras.models.inference import super_resolve as predict
-    rows: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "bic_psnr", "bic_ssim", "dice_cyt", "dice_nuc")}
+    model_rows, bicubic_rows = [], []
     for example in examples:
-        hr = np.asarray(example.hr_y, dtype=np.float64)
         sr, probs = predict(model, np.asarray(example.lr_y, dtype=np.float32))
         bicubic = bicubic_upscale(np.asarray(example.lr_y, dtype=np.float64), scale)
-        rows["psnr"].append(psnr(sr, hr, crop=scale))
-        rows["ssim"].append(ssim(sr, hr, crop=scale))
-        rows["bic_psnr"].append(psnr(bicubic, hr, crop=scale))
-        rows["bic_ssim"].append(ssim(bicubic, hr, crop=scale))
-        if probs is not None and getattr(example, "labels", None) is not None:
-            scores = dice_iou(np.argmax(probs, axis=-1), example.labels)
-            rows["dice_cyt"].append(scores["cytoplasm"]["dice"])
-            rows["dice_nuc"].append(scores["nucleus"]["dice"])
+        model_rows.append(score_image(sr, example.hr_y, scale, probs, getattr(example, "labels", None)))
+        bicubic_rows.append(score_image(bicubic, example.hr_y, scale))
+    mine, base = mean_scores(model_rows), mean_scores(bicubic_rows)
     result: dict[str, Any] = {
         "images": len(examples),
         "scale": scale,
-        "model": {"psnr": _mean(rows["psnr"]), "ssim": _mean(rows["ssim"])},
-        "bicubic": {"psnr": _mean(rows["bic_psnr"]), "ssim": _mean(rows["bic_ssim"])},
+        "model": {"psnr": _finite(mine["psnr"]), "ssim": _finite(mine["ssim"])},
+        "bicubic": {"psnr": _finite(base["psnr"]), "ssim": _finite(base["ssim"])},
     }
-    if rows["dice_cyt"]:
-        result["model"]["dice"] = {"cytoplasm": _mean(rows["dice_cyt"]), "nucleus": _mean(rows["dice_nuc"])}
+    if mine["dice"]:
+        result["model"]["dice"] = {name: _finite(mine["dice"][name]) for name in ("cytoplasm", "nucleus")}
     return result
+
+
+def _finite(value: float) -> float | None:
+    # summary.json writes no NaN: a score that could not be taken is null.
+    return value if math.isfinite(value) else None
 
 
 def _num(value: float | None, digits: int) -> str:

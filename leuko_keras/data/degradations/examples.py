@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from leuko_keras.core.assignments import parse_assignments
 from leuko_keras.data.degradations.core import apply_degradation, degradation_record, with_default_ranges
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runtime.imageio import luminance
@@ -79,32 +80,7 @@ def parse_settings(pairs: Sequence[str] | None) -> dict[str, Any]:
     >>> parse_settings(["na=0.3", "jpeg_quality=60:90", "psf=gaussian", "photons_per_level=none"])
     {'na': 0.3, 'jpeg_quality': [60, 90], 'psf': 'gaussian', 'photons_per_level': None}
     """
-    out: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise LeukoInputError(
-                f"--degradation-setting {pair!r}: write KEY=VALUE or KEY=LOW:HIGH, e.g. --degradation-setting na=0.3"
-            )
-        low, colon, high = value.partition(":")
-        if colon and _number(low) is not None and _number(high) is not None:
-            out[key] = [_number(low), _number(high)]
-        elif value.lower() in ("none", "off"):
-            out[key] = None
-        else:
-            number = _number(value)
-            out[key] = value if number is None else number
-    return out
-
-
-def _number(text: str) -> int | float | None:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            continue
-    return None
+    return parse_assignments(pairs, "--degradation-setting", ranges=True)
 
 
 def record_from_settings(

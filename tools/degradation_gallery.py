@@ -4,8 +4,8 @@ Columns: the HR cell, then its LR image under ``bicubic``, ``microscope`` and ``
 parameters (phone at JPEG quality 80), shown with nearest-neighbour enlargement so the LR pixels are
 visible; one row per scale. Seeded: the same command writes the same picture.
 
-    python benchmarks/degradation_gallery.py --out docs/degradations.png
-    python benchmarks/degradation_gallery.py --real 12 --out docs/degradations_real.png   # draws of --degradation real
+    python tools/degradation_gallery.py --out docs/degradations.png
+    python tools/degradation_gallery.py --real 12 --out docs/degradations_real.png   # draws of --degradation real
 
 With ``--real N``: N draws of the real-optics family (``--degradation real``) on one cell at x4, each
 labelled with its chain (PSF kind, NA, defocus, sampling, noise, JPEG).

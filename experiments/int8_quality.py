@@ -19,8 +19,8 @@ Variants:
   such as ``DEPTH_TO_SPACE``, fall back to float32); not int8, shown for size
   and speed.
 
-    python benchmarks/int8_quality.py                                  # gp-lite-x4, CellaVision test split
-    python benchmarks/int8_quality.py --model runs/gp_x4 --data DIR --runs 30
+    python experiments/int8_quality.py                                  # gp-lite-x4, CellaVision test split
+    python experiments/int8_quality.py --model runs/gp_x4 --data DIR --runs 30
 """
 
 from __future__ import annotations

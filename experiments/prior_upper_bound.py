@@ -13,7 +13,7 @@ more than that in this design.
 majority of its s x s block), repeated. The gap between the two oracles is what the map's detail *finer than an
 LR pixel* is worth, which is exactly what a map predicted from the LR image has to invent.
 
-    python benchmarks/prior_upper_bound.py --data ../shared/data/wbc/cellavision --data ../shared/data/wbc/tecom \\
+    python experiments/prior_upper_bound.py --data ../shared/data/wbc/cellavision --data ../shared/data/wbc/tecom \\
         --scale 4 --minutes 12 --out runs/abl/oracle_x4 --compare NP-lite=runs/abl/np_x4 \\
         --compare GP-lite=runs/abl/gp_x4
 """

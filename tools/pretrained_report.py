@@ -6,7 +6,7 @@ are scored on the folder's seeded test split (the split the models never saw:
 with paired-bootstrap 95% CIs of the gain over bicubic and of GP-lite over
 NP-lite (trained for the same minutes, side by side). Prints Markdown.
 
-    python benchmarks/pretrained_report.py --data ../shared/data/wbc/cellavision ../shared/data/wbc/tecom
+    python tools/pretrained_report.py --data ../shared/data/wbc/cellavision ../shared/data/wbc/tecom
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ uint8 (rounded); Y of both in float; ``s`` border pixels cut; PSNR peak 255.
 
 Usage::
 
-    python benchmarks/set5_selfcheck.py --set5 ~/data/Set5
+    python tools/set5_selfcheck.py --set5 ~/data/Set5
 """
 
 from __future__ import annotations

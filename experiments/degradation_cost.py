@@ -6,7 +6,7 @@ once per image (``per_crop_degradation=False``), and drawn again for every crop 
 Reports the median step time (wall, and process CPU / cores, an idle-machine estimate when other
 jobs share the cores) and the input pipeline alone (batches/s, no model).
 
-    nice -n 19 python benchmarks/degradation_cost.py --data ../shared/data/wbc/cellavision --steps 5
+    nice -n 19 python experiments/degradation_cost.py --data ../shared/data/wbc/cellavision --steps 5
 """
 
 from __future__ import annotations

@@ -12,18 +12,15 @@ was trained on are marked.
         --test-data ../shared/data/wbc/tecom --scales 4 \\
         --run real=gp-lite-real-x4 --run bicubic=gp-lite-x4 --out runs/sweep
 
-Writes ``OUT/sweep.json``, ``OUT/sweep.md`` and ``OUT/sweep_SCALE.png`` (heat maps).
+Writes ``OUT/sweep.json``, ``OUT/sweep.md`` and ``OUT/sweep_SCALE.png`` (heat maps). The benchmark script
+``benchmarks/robustness.py --sweep`` runs :func:`main`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 NAS = (0.1, 0.2, 0.3, 0.45, 0.6, 0.9)
 DEFOCUS = (0.0, 0.5, 1.0)
@@ -243,13 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "sweep.json", rows)
-    text = render(rows) + "\n" + __doc__.split("\n\n")[1].replace("\n", " ") + "\n\n" + PROTOCOL_TEXT + "\n"
+    protocol = PROTOCOL_TEXT.replace("LR = MATLAB bicubic imresize of the modcropped HR, quantised to 8 bits; ", "")
+    text = render(rows) + "\n" + (__doc__ or "").split("\n\n")[1].replace("\n", " ") + "\n\n" + protocol + "\n"
     write_text_atomic(out / "sweep.md", text)
     for scale in args.scales:
         heatmap(rows, scale, out / f"sweep_{scale}.png")
     print(text)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,7 +6,7 @@ protocol. A row says the run's settings, its steps and training minutes (from it
 ``history.csv``), its gain over bicubic and its difference from the ``--reference`` run, both as
 paired-bootstrap 95% CIs over the test images.
 
-    python benchmarks/lite_ablations.py --scale 4 --reference NP-lite \\
+    python experiments/lite_ablations.py --scale 4 --reference NP-lite \\
         --data ../shared/data/wbc/cellavision --data ../shared/data/wbc/tecom \\
         --run NP-lite=runs/abl/np_x4 --run GP-lite=runs/abl/gp_x4 --run "SFT in 2 blocks=runs/abl/gp_sft2_x4"
 """
@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def budget(run_dir: Path) -> dict[str, Any]:
     """Steps, minutes and settings of a run, read from its own files as a model card reads them."""
-    from ship_pretrained import training_facts  # a sibling script: one reader of config.json + history.csv
+    from leuko_keras.training.facts import training_facts
 
     facts = training_facts(run_dir)
     return {**facts, "degradation": (facts["degradation"] or {}).get("kind", "bicubic")}

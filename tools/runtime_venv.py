@@ -9,8 +9,8 @@ What it does, printing each step and its time:
 4. checks that TensorFlow and Keras cannot be imported there;
 5. runs ``leuko-keras-run MODEL.tflite cells/ --out sr/`` from a folder outside the repo and lists what it wrote.
 
-    python benchmarks/runtime_venv.py                         # export gp-lite-x4 (fp32) first
-    python benchmarks/runtime_venv.py --tflite exports/gp_x4/model_int8.tflite --keep
+    python tools/runtime_venv.py                         # export gp-lite-x4 (fp32) first
+    python tools/runtime_venv.py --tflite exports/gp_x4/model_int8.tflite --keep
 
 Needs pip to reach a package index (or a configured mirror). Exit code 0 when the runner ran.
 """

@@ -18,8 +18,8 @@ traces). The rows bisect ours -> plain one difference at a time:
 * ``ours pipeline``: ``train_on_batch`` fed by ``make_dataset`` on synthetic cells (as ``fit`` trains).
 * ``ours xla``: ``jit_compile=True`` (only with ``--xla``: the XLA compile takes minutes on 2 cores).
 
-    python benchmarks/gp_step_profile.py                          # batch 8 of 224 px, 5 rounds (~10 min, 2 cores)
-    nice -n 19 python benchmarks/gp_step_profile.py --size 48 --steps 2 --warmup 1   # smoke test
+    python experiments/gp_step_profile.py                          # batch 8 of 224 px, 5 rounds (~10 min, 2 cores)
+    nice -n 19 python experiments/gp_step_profile.py --size 48 --steps 2 --warmup 1   # smoke test
 """
 
 from __future__ import annotations
