@@ -15,28 +15,8 @@ from typing import Annotated
 import typer
 
 from leuko_keras.cli.common import user_errors
-from leuko_keras.core.assignments import parse_assignments
-from leuko_keras.errors import LeukoInputError
 
 EXIT_DIVERGED = 1
-
-
-def _run_folder(run_dir: Path | None, out: Path | None) -> Path:
-    # The folder may come as --out or as the one argument (`fit --resume runs/gp_x4`, as the README writes it).
-    if run_dir is not None and out is not None and run_dir != out:
-        raise LeukoInputError(f"run folder given twice ({run_dir} and --out {out}); pass one of them")
-    folder = run_dir or out
-    if folder is None:
-        raise LeukoInputError("fit: no run folder; give --out RUN_DIR (or fit --resume RUN_DIR to continue a run)")
-    return folder
-
-
-def _normalize_spec(text: str | None) -> str | None:
-    # The canonical spec (or None for the container default), so a resume compares like with like.
-    from leuko_keras.data.normalize import parse_normalize
-
-    rule = parse_normalize(text)
-    return None if text is None or rule.kind == "container" else rule.spec
 
 
 @user_errors
@@ -174,80 +154,11 @@ def fit(
     Example: leuko-keras fit --data cells/ --model gp --scale 4 --out runs/gp_x4
     Example: leuko-keras fit --resume runs/gp_x4   (or: --out runs/gp_x4 --resume)
     """
-    out = _run_folder(run_dir, out)
-    from leuko_keras.training import FitConfig, resume_config
+    flags = dict(locals())  # every option as given: the library merges them with the recipe or the stored run
     from leuko_keras.training import fit as run_fit
+    from leuko_keras.training.flags import config_from_flags
 
-    verbose = 0 if quiet else None
-    folders = [str(path) for path in data or []]
-    if pairs and scale is None and not resume:
-        from leuko_keras.data.pairs import read_scale
-
-        scale = read_scale(pairs)  # the pairs say their scale; --scale only to check it
-    record = None
-    if degradation or degradation_setting or degradation_range:
-        from leuko_keras.data.degradations import record_from_settings
-
-        record = record_from_settings(degradation or "bicubic", degradation_setting, degradation_range)
-    given = {
-        "data": folders[0] if len(folders) == 1 else (folders or None),
-        "h5": str(h5) if h5 else None,
-        "pairs": str(pairs) if pairs else None,
-        "degradation": record,
-        "normalize": _normalize_spec(normalize),
-        "model": model,
-        "scale": scale,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "size": size,
-        "batch_size": batch_size,
-        "learning_rate": lr,
-        "lambda_map": lambda_map,
-        "prior_steps": prior_steps,
-        "seed": seed,
-        "synthetic_count": synthetic_count,
-        "time_budget_minutes": time_budget,
-        "devices": devices,
-        "precision": precision,
-        "schedule": schedule,
-        "verbose": verbose,
-    }
-    if resume:
-        # Every flag given is passed on: those that may not change must match the stored run.
-        if overwrite:
-            raise LeukoInputError("--resume and --overwrite both given; pass one of them")
-        switches = {"lr_decay": lr_decay, "xla": xla, "augment": not no_augment}
-        given.update({k: v for k, v in switches.items() if v != (k == "augment")})
-        given["model_settings"] = parse_assignments(setting, "--setting") if setting else None
-        given["init"] = init
-        config = resume_config(out, **given)
-        if no_tensorboard:
-            config = config.replace(tensorboard=False)
-    else:
-        inherited = {}
-        if init:
-            from leuko_keras.training.warmstart import init_defaults
-
-            inherited = init_defaults(init)
-            model = model or inherited.get("model")
-            given["scale"] = given["scale"] or inherited.get("scale")
-        config = FitConfig.for_model(
-            model or "gp",
-            out=str(out),
-            lr_decay=lr_decay,
-            xla=xla,
-            augment=not no_augment,
-            tensorboard=not no_tensorboard,
-            overwrite=overwrite,
-            # --setting changes the source's architecture where it says, and only there.
-            model_settings={
-                **inherited.get("model_settings", {}),
-                **(parse_assignments(setting, "--setting") if setting else {}),
-            },
-            init=init,
-            **{k: v for k, v in given.items() if k != "model"},
-        )
-    result = run_fit(config)
+    result = run_fit(config_from_flags(**flags))
     if result.status == "diverged":
         print(f"error: {result.message}", file=sys.stderr)
         raise typer.Exit(EXIT_DIVERGED)

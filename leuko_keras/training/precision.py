@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from leuko_keras.core import machine
 from leuko_keras.errors import LeukoInputError
 
 POLICIES = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
@@ -54,7 +55,7 @@ def resolve_precision(
     capabilities = list(gpu_capabilities) if gpu_capabilities is not None else gpu_compute_capabilities()
     if capabilities:
         return "bf16" if all(major >= 8 for major, _ in capabilities) else "fp32"
-    flags = set(cpu_flags) if cpu_flags is not None else globals()["cpu_flags"]()
+    flags = set(cpu_flags) if cpu_flags is not None else machine.cpu_flags()
     return "bf16" if flags & {"amx_bf16", "avx512_bf16"} else "fp32"
 
 
