@@ -54,7 +54,7 @@ def build_oracle(config: Any) -> Any:
     import keras
 
     from leuko_keras.models.blocks import conv_lrelu
-    from leuko_keras.models.lite import lite_trunk, map_condition
+    from leuko_keras.models.lite import LiteSettings, lite_trunk, map_condition
     from leuko_keras.models.registry import model_name
 
     scale, filters = config.scale, 64
@@ -63,7 +63,7 @@ def build_oracle(config: Any) -> Any:
     # The stride-s conv sees each LR pixel's s x s block of HR labels: the map's sub-pixel detail reaches the trunk.
     x = map_condition(expert, filters, scale, prefix="oracle_")
     cond = conv_lrelu(x, filters, "oracle_cond", 0.2, kernel=1)
-    sr = lite_trunk(lr, cond, scale, filters)
+    sr = lite_trunk(lr, cond, scale, LiteSettings(filters=filters))
     return keras.Model({"lr": lr, "map": expert}, {"sr": sr}, name=model_name("oracle-lite", scale))
 
 

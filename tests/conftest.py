@@ -27,3 +27,11 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from leuko_keras.synth import write_dataset
 
     return write_dataset(tmp_path_factory.mktemp("synth") / "cells", count=12, size=96, seed=3)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder as fit leaves it (a tiny GP as best.keras and last.keras, history, backup)."""
+    from helpers import make_run_dir
+
+    return make_run_dir(tmp_path_factory.mktemp("runs"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_fit_tiny import hooks, tiny_config
+from helpers import hooks, tiny_config
 
 from leuko_keras.training import fit, resume_config
 

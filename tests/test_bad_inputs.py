@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import md5_tree
 from PIL import Image
-from test_safe_outputs import md5_tree, run_dir  # noqa: F401 - run_dir is a fixture
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
@@ -63,7 +63,7 @@ def test_malformed_labelme_is_one_line_in_pack_and_evaluate(labelme_sets, tmp_pa
 
 
 def test_malformed_labelme_is_one_line_in_fit(labelme_sets, tmp_path: Path) -> None:
-    from test_fit_tiny import hooks, tiny_config
+    from helpers import hooks, tiny_config
 
     from leuko_keras.training import fit
 
@@ -105,7 +105,7 @@ def test_a_damaged_pack_is_one_line(packed: Path, tmp_path: Path, damage: str) -
 @pytest.mark.parametrize(
     "payload", ["[1, 2]", '"text"', '{"settings": "gp", "scale": 4}', '{"scale": 3}', '{"scale": "4"}']
 )
-def test_a_tampered_config_is_one_line_on_export_and_predict(run_dir: Path, tmp_path: Path, payload: str) -> None:  # noqa: F811
+def test_a_tampered_config_is_one_line_on_export_and_predict(run_dir: Path, tmp_path: Path, payload: str) -> None:
     run = tmp_path / "run"
     shutil.copytree(run_dir, run)
     (run / "config.json").write_text(payload)
@@ -155,7 +155,7 @@ def test_disk_full_while_packing_is_one_line_and_leaves_nothing(synth_dir: Path,
 
 
 def test_disk_full_while_exporting_leaves_the_old_export_and_no_temp(
-    run_dir: Path,  # noqa: F811
+    run_dir: Path,
     tmp_path: Path,
     monkeypatch,
 ) -> None:

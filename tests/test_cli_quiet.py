@@ -173,6 +173,6 @@ def test_version() -> None:
 
 @pytest.mark.parametrize("args", [["fit", "--bogus"], ["export", "--nope", "--help"], ["nocommand"]])
 def test_readme_parser_catches_bad_commands(args: list[str]) -> None:
-    from tests.test_readme_commands import parse_command
+    from helpers import parse_command
 
     assert parse_command(args) is not None

@@ -22,7 +22,7 @@ MIRRORED = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-import test_fit_tiny as t
+import helpers as t
 from leuko_keras.training import fit
 out = sys.argv[2]
 hooks = t.hooks(compile_model=t.graph_compile)
@@ -41,7 +41,7 @@ print("RESULT", json.dumps({
 WORKER = """
 import sys
 sys.path.insert(0, sys.argv[1])
-import test_fit_tiny as t
+import helpers as t
 from leuko_keras.training import fit
 result = fit(t.tiny_config(sys.argv[2], epochs=1, steps_per_epoch=2, batch_size=4, augment=False),
              t.hooks(compile_model=t.graph_compile), printer=lambda s: print(s, flush=True))
@@ -98,7 +98,7 @@ def test_multi_worker_two_processes_agree(tmp_path):
     for out in outputs:
         assert "STATUS completed" in out, out[-3000:]
 
-    from test_fit_tiny import weights_of
+    from helpers import weights_of
 
     chief = weights_of(run / "last.keras")
     other = weights_of(tmp_path / ".run.worker-1" / "last.keras")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import tiny_gp
 
 from leuko_keras.deploy import export_model
 from leuko_keras.deploy import parity as parity_mod
@@ -19,17 +20,6 @@ from leuko_keras.errors import LeukoInputError
 
 SIZE = 32  # HR input size of the test artifacts: LR 8x8 at x4, one 16-multiple.
 QUANTS = ["fp32", "fp16", "dynamic", "int8"]
-
-
-def tiny_gp(scale: int = 4):
-    """The real GP graph, shrunk so an export takes seconds."""
-    import keras
-
-    from leuko_keras.models.registry import build_model
-
-    keras.utils.set_random_seed(0)
-    small = dict(filters=8, lr_blocks=1, mask_blocks=1, decoder_blocks=1, unet_base=4)
-    return build_model("gp", scale=scale, **small)
 
 
 @pytest.fixture(scope="module")

@@ -47,10 +47,17 @@ def _definitions(root: Path) -> dict[str, list[str]]:
 
 def test_nothing_of_the_runtime_is_duplicated() -> None:
     found = _definitions(REPO / "leuko_keras")
-    for folder in ("export",):
-        for name, places in _definitions(REPO / folder).items():
-            found.setdefault(name, []).extend(places)
     names = {
+        "merge_chroma": "leuko_keras/runtime/rgb.py",
+        "round_trip": "leuko_keras/runtime/rgb.py",
+        "collect_images": "leuko_keras/runtime/inputs.py",
+        "output_stem": "leuko_keras/runtime/inputs.py",
+        "score_image": "leuko_keras/protocol/scoring.py",
+        "mean_scores": "leuko_keras/protocol/scoring.py",
+        "psnr": "leuko_keras/protocol/metrics.py",
+        "parse_assignments": "leuko_keras/core/assignments.py",
+        "cpu_flags": "leuko_keras/core/machine.py",
+        "read_tf_config": "leuko_keras/core/tfconfig.py",
         "rgb_to_ycbcr": "leuko_keras/runtime/color.py",
         "ycbcr_to_rgb": "leuko_keras/runtime/color.py",
         "contributions": "leuko_keras/runtime/imresize.py",
@@ -70,13 +77,10 @@ def test_nothing_of_the_runtime_is_duplicated() -> None:
     # The one TFLite reader: nothing else in the package or the runner opens an interpreter.
     openers = [
         str(p.relative_to(REPO))
-        for root in (REPO / "leuko_keras", REPO / "export")
-        for p in root.rglob("*.py")
+        for p in (REPO / "leuko_keras").rglob("*.py")
         if "Interpreter(" in p.read_text(encoding="utf-8")
     ]
     assert openers == ["leuko_keras/runtime/tflite.py"]
-    assert sorted(p.name for p in (REPO / "export").glob("*.py")) == ["__init__.py", "run.py"]
-    assert "from leuko_keras.runtime.run import main" in (REPO / "export" / "run.py").read_text(encoding="utf-8")
 
 
 def test_tiling_is_exact_for_a_local_model_on_a_fixed_shape() -> None:

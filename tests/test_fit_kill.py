@@ -18,7 +18,7 @@ TESTS = Path(__file__).resolve().parent
 DRIVER = """
 import sys
 sys.path.insert(0, sys.argv[1])
-import test_fit_tiny as t
+import helpers as t
 from leuko_keras.training import fit
 fit(t.tiny_config(sys.argv[2], epochs=8, steps_per_epoch=8), t.hooks(), printer=lambda line: print(line, flush=True))
 """
@@ -36,7 +36,7 @@ def _backup_epoch(run: Path) -> int:
 
 
 def test_sigkill_then_resume_loses_no_completed_epoch(tmp_path):
-    from test_fit_tiny import hooks, weights_of
+    from helpers import hooks, weights_of
 
     from leuko_keras.training import fit, resume_config
 

@@ -50,7 +50,7 @@ def _start(run: Path, mode: str) -> subprocess.Popen:
 
 def test_random_kills_then_resume_end_like_an_unbroken_run(tmp_path: Path) -> None:
     import storm_setup
-    from test_fit_tiny import weights_of
+    from helpers import weights_of
 
     reference = tmp_path / "unbroken"
     storm_setup.run(reference)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_fit_tiny import hooks, tiny_config
+from helpers import hooks, tiny_config
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app

@@ -13,108 +13,20 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import (  # noqa: F401
+    SCALE,
+    SIZE,
+    _pairs,
+    graph_compile,
+    hooks,
+    tiny_compile,
+    tiny_config,
+    tiny_dataset,
+    tiny_model,
+    weights_of,
+)
 
-from leuko_keras.training import FitConfig, FitHooks, fit, resume_config
-
-SCALE = 2
-SIZE = 16
-
-
-def tiny_model(config):
-    import keras
-
-    lr = keras.Input((None, None, 1), name="lr")
-    up = keras.layers.UpSampling2D(config.scale, interpolation="bilinear", name="up")(lr)
-    h = keras.layers.Conv2D(4, 3, padding="same", activation="tanh", name="body")(up)
-    sr = keras.layers.Add(name="sr", dtype="float32")([up, keras.layers.Conv2D(1, 3, padding="same", name="res")(h)])
-    mask = keras.layers.Conv2D(3, 1, activation="softmax", name="mask", dtype="float32")(h)
-    return keras.Model(lr, {"sr": sr, "mask": mask}, name=f"tiny_x{config.scale}")
-
-
-def tiny_compile(model, config, eager=True):
-    import keras
-
-    from leuko_keras.models.keras_metrics import PSNRY
-
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
-        loss={"sr": "mae", "mask": "categorical_crossentropy"},
-        loss_weights={"sr": 1.0, "mask": config.lambda_map},
-        metrics={"sr": [PSNRY(crop=config.scale)]},
-        run_eagerly=eager,  # tracing, not arithmetic, would dominate these tiny runs
-    )
-    return model
-
-
-def _pairs(count: int, size: int, scale: int, seed: int, nan_from: int | None = None):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size] / size
-    hr = np.stack(
-        [0.5 + 0.3 * np.sin(6 * xx * rng.uniform(0.5, 2) + rng.uniform(0, 6)) * np.cos(5 * yy) for _ in range(count)]
-    ).astype("float32")[..., None]
-    lr = hr.reshape(count, size // scale, scale, size // scale, scale, 1).mean(axis=(2, 4))
-    labels = (hr[..., 0] > 0.5).astype("int64") + (hr[..., 0] > 0.7)
-    if nan_from is not None:
-        lr[nan_from:] = np.nan
-    return lr, hr, np.eye(3, dtype="float32")[labels]
-
-
-def tiny_dataset(config, split, need_mask, nan_from=None, count=None):
-    import tensorflow as tf
-
-    count = count or (8 if split == "train" else 4)
-    lr, hr, onehot = _pairs(count, config.size, config.scale, seed=0 if split == "train" else 1, nan_from=nan_from)
-    ds = tf.data.Dataset.from_tensor_slices((lr, {"sr": hr, "mask": onehot})).batch(config.batch_size)
-    return ds.repeat() if split == "train" and config.steps_per_epoch else ds
-
-
-def tiny_examples(config, split):
-    lr, hr, onehot = _pairs(2, 32, config.scale, seed=5)
-    return [
-        SimpleNamespace(hr_y=h[..., 0], lr_y=x[..., 0], labels=o.argmax(-1))
-        for x, h, o in zip(lr, hr, onehot, strict=True)
-    ]
-
-
-def graph_compile(model, config):
-    return tiny_compile(model, config, eager=False)
-
-
-def hooks(**changes) -> FitHooks:
-    import keras
-
-    base = {
-        "build_model": tiny_model,
-        "compile_model": tiny_compile,
-        "make_dataset": tiny_dataset,
-        "load_examples": tiny_examples,
-        "load_model": lambda path: keras.models.load_model(path),
-    }
-    base.update(changes)
-    return FitHooks(**base)
-
-
-def tiny_config(out, **changes) -> FitConfig:
-    settings = {
-        "out": str(out),
-        "model": "tiny",
-        "scale": SCALE,
-        "size": SIZE,
-        "batch_size": 4,
-        "epochs": 2,
-        "steps_per_epoch": 2,
-        "learning_rate": 1e-3,
-        "verbose": 0,
-        "tensorboard": False,
-    }
-    settings.update(changes)
-    return FitConfig(**settings)
-
-
-def weights_of(path):
-    import keras
-
-    return [np.asarray(w) for w in keras.models.load_model(path, compile=False).get_weights()]
+from leuko_keras.training import fit, resume_config
 
 
 # ---------------------------------------------------------------------------------------------

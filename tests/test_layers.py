@@ -100,3 +100,17 @@ def test_old_import_paths_still_work_for_one_release():
     assert old.__spec__.name == "leuko_keras.runtime.color"
     assert any(issubclass(w.category, DeprecationWarning) for w in caught)
     assert set(leuko_keras.MOVED) >= {"leuko_keras.color", "leuko_keras.imresize", "leuko_keras.presets"}
+
+
+def test_no_long_function_outside_the_cli_and_no_long_module():
+    long_functions, long_modules = [], []
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > 400:
+            long_modules.append(str(path.relative_to(PACKAGE)))
+        if path.parent.name == "cli":
+            continue  # typer commands declare their options as parameters
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno >= 80:
+                long_functions.append(f"{path.relative_to(PACKAGE)}:{node.name}")
+    assert long_functions == [] and long_modules == []

@@ -112,13 +112,13 @@ def test_synth_refuses_a_negative_seed_and_writes_nothing(tmp_path: Path) -> Non
 
 # -- fit --overwrite through the library: the old run comes back when the new one fails in its first epoch -----
 def _tiny(out: Path, **changes):
-    from test_fit_tiny import tiny_config
+    from helpers import tiny_config
 
     return tiny_config(out, overwrite=True, epochs=1, summary=False, **changes)
 
 
 def test_a_new_run_that_fails_in_its_first_epoch_gives_the_old_run_back(old_run: Path) -> None:
-    from test_fit_tiny import hooks, tiny_dataset
+    from helpers import hooks, tiny_dataset
 
     from leuko_keras.training import fit
 
@@ -144,7 +144,7 @@ def test_a_new_run_that_fails_in_its_first_epoch_gives_the_old_run_back(old_run:
 
 
 def test_a_new_run_that_diverges_in_its_first_epoch_gives_the_old_run_back(old_run: Path) -> None:
-    from test_fit_tiny import hooks, tiny_dataset
+    from helpers import hooks, tiny_dataset
 
     from leuko_keras.training import fit
 
@@ -158,7 +158,7 @@ def test_a_new_run_that_diverges_in_its_first_epoch_gives_the_old_run_back(old_r
 
 
 def test_an_overwrite_that_trains_replaces_the_run_files_and_keeps_the_users(old_run: Path) -> None:
-    from test_fit_tiny import hooks
+    from helpers import hooks
 
     from leuko_keras.training import fit
 

@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from helpers import hooks, tiny_config
 
 import leuko_keras
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.training import fit
 from leuko_keras.training.prior_warmup import prior_layers, warm_up_prior
-from tests.test_fit_tiny import hooks, tiny_config
 
 TINY = {"filters": 8, "blocks": 2, "prior_base": 4}
 

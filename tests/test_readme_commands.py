@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from helpers import parse_command
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -72,23 +73,3 @@ def test_command_parses(where: str, line: str) -> None:
     args = shlex.split(line)[1:]
     problem = parse_command(args)
     assert problem is None, f"{where}: `{line}` does not parse: {problem}"
-
-
-def parse_command(args: list[str]) -> str | None:
-    """Parse ``args`` as the CLI would (group, then command) without running anything; the error or None."""
-    from typer.main import get_command
-
-    from leuko_keras.cli import app
-
-    group = get_command(app)
-    try:
-        with group.make_context("leuko-keras", list(args)) as ctx:
-            name, command, rest = group.resolve_command(ctx, ctx._protected_args + ctx.args)
-            if command is None:
-                return f"no command {name!r}"
-            with command.make_context(name, rest, parent=ctx):
-                return None
-    except Exception as error:  # typer's UsageError and friends: the message is the point
-        if type(error).__name__ == "Exit" and getattr(error, "exit_code", 1) == 0:
-            return None  # --help
-        return f"{type(error).__name__}: {getattr(error, 'message', None) or error}"

@@ -90,7 +90,7 @@ def test_from_config_without_config() -> None:
     ],
 )
 def test_resume_forms_parse(args: list[str]) -> None:
-    from tests.test_readme_commands import parse_command
+    from helpers import parse_command
 
     assert parse_command(args) is None
 

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import md5_tree
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
 from leuko_keras.errors import LeukoInputError
-
-
-def md5_tree(folder: Path) -> dict[str, str]:
-    """md5 of every file under ``folder`` (and the file itself when it is one)."""
-    if folder.is_file():
-        return {folder.name: hashlib.md5(folder.read_bytes()).hexdigest()}
-    return {
-        p.relative_to(folder).as_posix(): hashlib.md5(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run folder as fit leaves it (a tiny GP as best.keras and last.keras, history, backup)."""
-    from test_export import tiny_gp
-
-    run = tmp_path_factory.mktemp("runs") / "gp_x4"
-    run.mkdir()
-    tiny_gp().save(run / "best.keras")
-    shutil.copy(run / "best.keras", run / "last.keras")
-    (run / "config.json").write_text(json.dumps({"model": "gp", "scale": 4, "settings": {"scale": 4}}))
-    (run / "history.csv").write_text("epoch,loss\n1,0.5\n")
-    (run / "backup").mkdir()
-    (run / "backup" / "training_metadata.json").write_text('{"epoch": 1}')
-    return run
 
 
 def _export(args: list[str]):

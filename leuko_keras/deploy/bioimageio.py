@@ -182,32 +182,11 @@ def export_bioimageio(
     metrics), optional; ``normalize`` defaults to the run's recorded rule.
     """
     from leuko_keras import __version__
-    from leuko_keras.data.normalize import from_config
-    from leuko_keras.deploy.savedmodel import check_ours, float32_model
-    from leuko_keras.models.inference import hr_multiple
-    from leuko_keras.models.registry import model_scale
 
-    # Before any work: never over a user's file, a folder, or the model it packages.
-    out = check_package_path(out, (source,) if source else ())
-    if variant not in VARIANTS:
-        raise LeukoInputError(f"bioimage.io variant {variant!r}: use one of {', '.join(VARIANTS)}")
-    check_ours(model, source or "model")
-    model = float32_model(model)
-    record = RunRecord.from_config(config, source)
-    config = record.config or {}
-    scale = int(scale or record.scale or model_scale(model) or 0)
-    if not scale:
-        raise LeukoInputError(f"{source or 'model'}: cannot tell its scale; export a leuko-keras run folder")
-    name = str(model_name or record.model or model.name.rsplit("_x", 1)[0])
-    rule = normalize if normalize is not None else from_config(config)
-    if rule.kind == "percentile":
-        raise LeukoInputError(
-            "bioimage.io export with --normalize percentile: its inverse cannot be stated in the RDF's "
-            "post-processing; export with bits=N or the default"
-        )
-    peak = float(2 ** (rule.bits or 8) - 1)
-    step = hr_multiple(model) // math.gcd(hr_multiple(model), scale)
-    side = max(step * MIN_STEPS, lr_side // step * step)
+    out, model, plan = _plan(model, out, scale, model_name, config, normalize, variant, source, lr_side)
+    scale, name, rule, peak, step, side, config = (
+        plan[k] for k in ("scale", "name", "rule", "peak", "step", "side", "config")
+    )
     has_map = "mask" in model.output
 
     lr = sample_lr_image(scale, side)
@@ -254,6 +233,47 @@ def export_bioimageio(
             for path in sorted(tmp.iterdir()):
                 archive.write(path, path.name)
     return BioimageioResult(out, psnr_db, map_diff, description)
+
+
+def _plan(
+    model: Any, out: Any, scale: int | None, model_name: str | None, config: dict | None, normalize: Any,
+    variant: str, source: str, lr_side: int,
+) -> tuple[Path, Any, dict[str, Any]]:  # fmt: skip
+    """Every check and derived value of a package, before any work (never over a user's file or the model)."""
+    from leuko_keras.data.normalize import from_config
+    from leuko_keras.deploy.savedmodel import check_ours, float32_model
+    from leuko_keras.models.inference import hr_multiple
+    from leuko_keras.models.registry import model_scale
+
+    out = check_package_path(out, (source,) if source else ())
+    if variant not in VARIANTS:
+        raise LeukoInputError(f"bioimage.io variant {variant!r}: use one of {', '.join(VARIANTS)}")
+    check_ours(model, source or "model")
+    model = float32_model(model)
+    record = RunRecord.from_config(config, source)
+    scale = int(scale or record.scale or model_scale(model) or 0)
+    if not scale:
+        raise LeukoInputError(f"{source or 'model'}: cannot tell its scale; export a leuko-keras run folder")
+    rule = normalize if normalize is not None else from_config(record.config or {})
+    if rule.kind == "percentile":
+        raise LeukoInputError(
+            "bioimage.io export with --normalize percentile: its inverse cannot be stated in the RDF's "
+            "post-processing; export with bits=N or the default"
+        )
+    step = hr_multiple(model) // math.gcd(hr_multiple(model), scale)
+    return (
+        out,
+        model,
+        {
+            "scale": scale,
+            "name": str(model_name or record.model or model.name.rsplit("_x", 1)[0]),
+            "rule": rule,
+            "peak": float(2 ** (rule.bits or 8) - 1),
+            "step": step,
+            "side": max(step * MIN_STEPS, lr_side // step * step),
+            "config": record.config or {},
+        },
+    )
 
 
 def export_bioimageio_run(

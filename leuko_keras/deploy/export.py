@@ -183,6 +183,8 @@ def export_model(
     lr_size = input_size // facts.scale
     has_map = "mask" in model.output
     description = meta.describe(facts.name, facts.scale, facts.settings, lr_size, has_map, facts.hr_multiple)
+    # How the training LR was made travels inside every .tflite too, so predict and the runner can say it.
+    description["degradation"] = record.degradation or {"kind": "bicubic"}
     quantizations = list(quantizations) if tflite else []
 
     # Everything that can fail on user input happens before the first write.
@@ -203,38 +205,9 @@ def export_model(
         log("writing SavedModel")
         write_savedmodel(model, tmp / "saved_model")
         if quantizations:
-            lrs = np.stack([pair.lr for pair in pairs])
-            keras_out = parity.run_keras(model, lrs)
-            # Inside the export's own temporary folder, never a shared temp dir: a kill leaves it where the
-            # next export in this place cleans it up.
-            fixed = tmp / ".fixed_size_savedmodel"
-            try:
-                write_savedmodel(model, fixed, (1, lr_size, lr_size, 1))
-                for quantization in quantizations:
-                    log(f"converting {quantization}")
-                    data_bytes = convert_savedmodel(fixed, quantization, crops)
-                    ops = check_builtin_only(data_bytes, artifact_name(quantization))
-                    data_bytes = embed_metadata(data_bytes, {**description, "quantization": quantization})
-                    path = tmp / artifact_name(quantization)
-                    path.write_bytes(data_bytes)
-                    row = parity.compare(pairs, keras_out, parity.run_tflite(path, lrs), facts.scale)
-                    passed, reason = parity.gate(quantization, row)
-                    rows[quantization] = {**row, "gate": reason, "passed": passed}
-                    log(f"{quantization}: {reason} ({'pass' if passed else 'FAIL'})")
-                    if not passed:
-                        failed[quantization] = reason
-                        if not force:
-                            path.unlink()
-                            continue
-                    artifacts[quantization] = {
-                        "file": path.name,
-                        "quantization": DESCRIPTIONS[quantization],
-                        "ops": sorted(set(ops)),
-                        "bytes": path.stat().st_size,
-                        "parity_passed": passed,
-                    }
-            finally:
-                shutil.rmtree(fixed, ignore_errors=True)
+            artifacts, failed, rows = _convert_all(
+                model, tmp, quantizations, crops, pairs, lr_size, description, force, log
+            )
             write_json_atomic(tmp / "parity.json", _parity_report(rows, pairs, split, facts, input_size, force))
         from leuko_keras.data.normalize import from_config
 
@@ -247,6 +220,50 @@ def export_model(
         write_json_atomic(tmp / "metadata.json", full)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     return ExportResult(out_dir, files, failed, rows)
+
+
+def _convert_all(
+    model: Any, tmp: Path, quantizations: list[str], crops: Any, pairs: list, lr_size: int, description: dict,
+    force: bool, log: Callable[[str], None],
+) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, Any]]:  # fmt: skip
+    """Convert, check and gate each TFLite variant in ``tmp``; returns (artifacts, failed gates, parity rows)."""
+    artifacts: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    rows: dict[str, Any] = {}
+    lrs = np.stack([pair.lr for pair in pairs])
+    keras_out = parity.run_keras(model, lrs)
+    scale = int(description["scale"])
+    # Inside the export's own temporary folder, never a shared temp dir: a kill leaves it where the
+    # next export in this place cleans it up.
+    fixed = tmp / ".fixed_size_savedmodel"
+    try:
+        write_savedmodel(model, fixed, (1, lr_size, lr_size, 1))
+        for quantization in quantizations:
+            log(f"converting {quantization}")
+            data_bytes = convert_savedmodel(fixed, quantization, crops)
+            ops = check_builtin_only(data_bytes, artifact_name(quantization))
+            data_bytes = embed_metadata(data_bytes, {**description, "quantization": quantization})
+            path = tmp / artifact_name(quantization)
+            path.write_bytes(data_bytes)
+            row = parity.compare(pairs, keras_out, parity.run_tflite(path, lrs), scale)
+            passed, reason = parity.gate(quantization, row)
+            rows[quantization] = {**row, "gate": reason, "passed": passed}
+            log(f"{quantization}: {reason} ({'pass' if passed else 'FAIL'})")
+            if not passed:
+                failed[quantization] = reason
+                if not force:
+                    path.unlink()
+                    continue
+            artifacts[quantization] = {
+                "file": path.name,
+                "quantization": DESCRIPTIONS[quantization],
+                "ops": sorted(set(ops)),
+                "bytes": path.stat().st_size,
+                "parity_passed": passed,
+            }
+    finally:
+        shutil.rmtree(fixed, ignore_errors=True)
+    return artifacts, failed, rows
 
 
 def _parity_report(

@@ -27,6 +27,7 @@ feeds its map; ``sft_blocks`` limits SFT to the first N blocks (ablations).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -135,23 +136,51 @@ def sft(x: Any, condition: Any, filters: int, name: str) -> Any:
     return keras.layers.Add(name=f"{name}_add")([x, scaled, beta])
 
 
-def lite_network(
-    scale: int,
-    with_prior: bool,
-    filters: int = 64,
-    blocks: int = 8,
-    slope: float = 0.2,
-    prior_base: int = 32,
-    prior_depth: int = 2,
-    condition: str = "sft",
-    sft_blocks: int | None = None,
-    upsampler: str = "shuffle",
-    map_at: str = "hr",
-    name: str = "lite",
-    cond_from: str = "features",
-    prior_grad: str = "joint",
-    upsample_filters: int | None = None,
-) -> keras.Model:
+@dataclass(frozen=True)
+class LiteSettings:
+    """Every choice of a lite model's graph, checked once (the builders' keyword settings, by name).
+
+    >>> LiteSettings(blocks=4).blocks, LiteSettings().upsample_channels
+    (4, 64)
+    >>> LiteSettings(upsampler="bilinear")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    leuko_keras.errors.LeukoInputError: upsampler='bilinear' is not known; use one of shuffle, direct
+    """
+
+    filters: int = 64
+    blocks: int = 8
+    slope: float = 0.2
+    prior_base: int = 32
+    prior_depth: int = 2
+    condition: str = "sft"
+    sft_blocks: int | None = None
+    upsampler: str = "shuffle"
+    map_at: str = "hr"
+    cond_from: str = "features"
+    prior_grad: str = "joint"
+    upsample_filters: int | None = None
+
+    def __post_init__(self) -> None:
+        choices = {
+            "condition": CONDITIONS,
+            "upsampler": UPSAMPLERS,
+            "map_at": MAP_RESOLUTIONS,
+            "cond_from": COND_SOURCES,
+            "prior_grad": PRIOR_GRADIENTS,
+        }
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise LeukoInputError(f"{key}={getattr(self, key)!r} is not known; use one of {', '.join(allowed)}")
+        if self.upsample_channels < 1:
+            raise LeukoInputError(f"upsample_filters={self.upsample_filters} must be a positive channel count")
+
+    @property
+    def upsample_channels(self) -> int:
+        """Channels after each pixel shuffle (the trunk's width when ``upsample_filters`` is None)."""
+        return self.filters if self.upsample_filters is None else int(self.upsample_filters)
+
+
+def lite_network(scale: int, with_prior: bool, settings: LiteSettings, name: str = "lite") -> keras.Model:
     """Build a lite model (see the module docstring); ``with_prior=False`` is the no-prior ablation.
 
     ``upsampler="shuffle"``: a conv to upsample_filters*r^2 and depth_to_space(r) per x2 step, then a
@@ -159,71 +188,51 @@ def lite_network(
     depth_to_space(s) (ESPCN, IMDN), which skips the HR-size convolutions. ``upsample_filters`` is the
     channel count after each shuffle (None: ``filters``; the registered models default to
     ``UPSAMPLE_FILTERS``): the convs at 2x and 4x LR size cost in proportion to it.
+
+    >>> lite_network(4, False, LiteSettings(filters=8, blocks=1)).output["sr"].shape
+    (None, None, None, 1)
     """
-    if condition not in CONDITIONS:
-        raise LeukoInputError(f"condition={condition!r} is not known; use one of {', '.join(CONDITIONS)}")
-    if upsampler not in UPSAMPLERS:
-        raise LeukoInputError(f"upsampler={upsampler!r} is not known; use one of {', '.join(UPSAMPLERS)}")
-    if map_at not in MAP_RESOLUTIONS:
-        raise LeukoInputError(f"map_at={map_at!r} is not known; use one of {', '.join(MAP_RESOLUTIONS)}")
-    if cond_from not in COND_SOURCES:
-        raise LeukoInputError(f"cond_from={cond_from!r} is not known; use one of {', '.join(COND_SOURCES)}")
-    if prior_grad not in PRIOR_GRADIENTS:
-        raise LeukoInputError(f"prior_grad={prior_grad!r} is not known; use one of {', '.join(PRIOR_GRADIENTS)}")
     lr = keras.Input((None, None, 1), name="lr", dtype="float32")
     outputs: dict[str, Any] = {}
     cond = None
     if with_prior:
-        features = lite_prior(lr, prior_base, prior_depth)
-        outputs["mask"] = map_head(features, scale, at=map_at)
-        source = features if cond_from == "features" else outputs["mask"]
-        if prior_grad == "map":
+        features = lite_prior(lr, settings.prior_base, settings.prior_depth)
+        outputs["mask"] = map_head(features, scale, at=settings.map_at)
+        source = features if settings.cond_from == "features" else outputs["mask"]
+        if settings.prior_grad == "map":
             source = StopGradient(name=f"{LITE_PREFIX}stop_gradient")(source)
-        cond = map_condition(source, filters, scale, slope) if cond_from == "map" else source
-        cond = conv_lrelu(cond, filters, f"{LITE_PREFIX}cond", slope, kernel=1)
-    outputs["sr"] = lite_trunk(
-        lr, cond, scale, filters, blocks, slope, condition, sft_blocks, upsampler, upsample_filters
-    )
+        if settings.cond_from == "map":
+            source = map_condition(source, settings.filters, scale, settings.slope)
+        cond = conv_lrelu(source, settings.filters, f"{LITE_PREFIX}cond", settings.slope, kernel=1)
+    outputs["sr"] = lite_trunk(lr, cond, scale, settings)
     return keras.Model(lr, outputs, name=model_name(name, scale))
 
 
-def lite_trunk(
-    lr: Any,
-    cond: Any,
-    scale: int,
-    filters: int = 64,
-    blocks: int = 8,
-    slope: float = 0.2,
-    condition: str = "sft",
-    sft_blocks: int | None = None,
-    upsampler: str = "shuffle",
-    upsample_filters: int | None = None,
-) -> Any:
+def lite_trunk(lr: Any, cond: Any, scale: int, settings: LiteSettings) -> Any:
     """The SR output of the LR trunk on ``lr``, modulated by ``cond`` (LR features, or None for no prior).
 
     Separate from :func:`lite_network` so a benchmark can condition the same trunk on another map
     (the ground-truth upper bound in ``experiments/prior_upper_bound.py``).
     """
-    up_filters = filters if upsample_filters is None else int(upsample_filters)
-    if up_filters < 1:
-        raise LeukoInputError(f"upsample_filters={upsample_filters} must be a positive channel count")
+    filters, slope = settings.filters, settings.slope
     bicubic = BicubicUpsample(scale, name="bicubic")(lr)
     head_input = lr
-    if cond is not None and condition == "concat":
+    if cond is not None and settings.condition == "concat":
         head_input = keras.layers.Concatenate(name="head_cat")([lr, cond])
     head = conv(head_input, filters, "head")
     x = head
-    modulated = blocks if sft_blocks is None else min(int(sft_blocks), blocks)
+    blocks = settings.blocks
+    modulated = blocks if settings.sft_blocks is None else min(int(settings.sft_blocks), blocks)
     for i in range(blocks):
         y = x
-        if cond is not None and condition == "sft" and i < modulated:
+        if cond is not None and settings.condition == "sft" and i < modulated:
             y = sft(y, cond, filters, f"block{i}_sft")
         y = conv_lrelu(y, filters, f"block{i}_conv1", slope)
         y = conv(y, filters, f"block{i}_conv2")
         x = keras.layers.Add(name=f"block{i}_add")([x, y])
     x = conv(x, filters, "body_conv")
     x = keras.layers.Add(name="long_skip")([head, x])
-    if upsampler == "direct":
+    if settings.upsampler == "direct":
         # Zero-initialised like sr_head: the untrained model is exactly bicubic.
         x = keras.layers.Conv2D(
             scale * scale, 3, padding="same", name="up_conv", dtype="float32", kernel_initializer="zeros"
@@ -231,7 +240,7 @@ def lite_trunk(
         residual = PixelShuffle(scale, name="up_shuffle", dtype="float32")(x)
         return keras.layers.Add(name="sr", dtype="float32")([bicubic, residual])
     for i, r in enumerate(upsample_steps(scale)):
-        x = conv(x, up_filters * r * r, f"up{i}_conv")
+        x = conv(x, settings.upsample_channels * r * r, f"up{i}_conv")
         x = PixelShuffle(r, name=f"up{i}_shuffle")(x)
         x = keras.layers.LeakyReLU(negative_slope=slope, name=f"up{i}_lrelu")(x)
     return sr_head(x, bicubic, kernel=3)
@@ -255,9 +264,8 @@ def build_np_lite(
     upsample_filters: int | None = UPSAMPLE_FILTERS,
 ) -> keras.Model:
     """np-lite: input LR luminance (B, h, w, 1); output {"sr": (B, s*h, s*w, 1)}."""
-    return lite_network(
-        scale, False, filters, blocks, slope, upsampler=upsampler, name="np-lite", upsample_filters=upsample_filters
-    )
+    settings = LiteSettings(filters, blocks, slope, upsampler=upsampler, upsample_filters=upsample_filters)
+    return lite_network(scale, False, settings, name="np-lite")
 
 
 @register(
@@ -288,20 +296,6 @@ def build_gp_lite(
 
     LR sides must be multiples of ``2**prior_depth`` (``super_resolve`` pads for you).
     """
-    return lite_network(
-        scale,
-        True,
-        filters,
-        blocks,
-        slope,
-        prior_base,
-        prior_depth,
-        condition,
-        sft_blocks,
-        upsampler,
-        map_at,
-        name="gp-lite",
-        cond_from=cond_from,
-        prior_grad=prior_grad,
-        upsample_filters=upsample_filters,
-    )
+    settings = dict(locals())
+    del settings["scale"]
+    return lite_network(scale, True, LiteSettings(**settings), name="gp-lite")

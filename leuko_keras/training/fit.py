@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.runs.fitconfig import FitConfig
 from leuko_keras.training.devices import DevicePlan, choose_strategy, is_chief, read_tf_config
+from leuko_keras.training.epoch_loop import run_epochs
 from leuko_keras.training.runconfig import count_params, run_config
 from leuko_keras.training.runfolder import RunFolder
 
@@ -205,15 +205,6 @@ def _seed(config: FitConfig) -> None:
         tf_framework_config.disable_op_determinism()
 
 
-def _steps(dataset: Any, given: int | None) -> int:
-    if given:
-        return int(given)
-    count = int(dataset.cardinality())
-    if count < 0:  # unknown or infinite: count one pass
-        count = sum(1 for _ in dataset)
-    return max(count, 1)
-
-
 def fit(config: FitConfig, hooks: FitHooks | None = None, printer: Callable[[str], None] = print) -> FitResult:
     """Train ``config.model`` into the run folder ``config.out``; see the module docstring for the order.
 
@@ -238,7 +229,6 @@ def _fit_locked(
     import keras
 
     from leuko_keras.training.callbacks import make_callbacks
-    from leuko_keras.training.checkpoints import TrainingDivergedError
     from leuko_keras.training.precision import apply_precision
     from leuko_keras.training.replace import PreviousRun
 
@@ -268,58 +258,12 @@ def _fit_locked(
         if config.overwrite or not chief:
             previous.set_aside()  # every check has passed: from here the old run only waits for the new one
         run.write_json(run.config, payload)
-        say(
-            f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "
-            f"precision {precision}, global batch {config.batch_size}, run folder {run.root}"
-            + (", XLA" if config.xla and not plan.custom_loop else "")
-        )
-        if payload["init_fresh_layers"]:
-            say(
-                f"note: --init {config.init}: {', '.join(payload['init_fresh_layers'])} differ in width and "
-                "start untrained; every other layer starts from its weights"
-            )
-        if config.xla and plan.custom_loop:
-            say("note: --xla is not used by the multi-worker loop (strategy.run cannot sit inside an XLA cluster)")
+        _announce(say, config, plan, precision, params, run, payload["init_fresh_layers"])
         if config.prior_steps:
             config = _warm_up_prior(config, model, train, run, plan, say)
         callbacks = make_callbacks(run, config, chief=chief, printer=say)
         callbacks.all.append(previous.callback())  # after the backup: the epoch is complete on disk
-        verbose = config.verbose if (config.verbose != 1 or sys.stdout.isatty()) else 2
-        status, message = "completed", ""
-        try:
-            if plan.custom_loop:
-                from leuko_keras.training.custom_loop import CustomLoop
-
-                CustomLoop(model, plan.strategy).fit(
-                    train,
-                    val,
-                    epochs=config.epochs,
-                    steps=_steps(train, train_steps),
-                    val_steps=_steps(val, config.validation_steps),
-                    callbacks=callbacks.all,
-                    verbose=verbose if chief else 0,
-                    sync_stop=callbacks.budget is not None,
-                )
-            else:
-                model.fit(
-                    train,
-                    validation_data=val,
-                    epochs=config.epochs,
-                    steps_per_epoch=train_steps,
-                    validation_steps=config.validation_steps,
-                    callbacks=callbacks.all,
-                    verbose=verbose,
-                    shuffle=False,  # the pipeline shuffles; Keras would only warn
-                )
-            if callbacks.budget is not None and callbacks.budget.stopped_at_epoch is not None:
-                status = "time_budget"
-                message = (
-                    f"time budget of {config.time_budget_minutes:g} min reached in epoch "
-                    f"{callbacks.budget.stopped_at_epoch + 1}; continue with: leuko-keras fit --resume {run.root}"
-                )
-        except TrainingDivergedError as error:
-            status = "diverged"
-            message = _diverged_message(error, run, callbacks.checkpoint)
+        status, message = run_epochs(model, train, val, config, plan, callbacks, chief, train_steps, run)
         ckpt = callbacks.checkpoint
         if previous.pending:  # diverged in the first epoch: the new run never started for real
             previous.restore()
@@ -345,6 +289,24 @@ def _fit_locked(
         keras.mixed_precision.set_global_policy(previous_policy)
 
 
+def _announce(
+    say: Callable[[str], None], config: FitConfig, plan: DevicePlan, precision: str, params: int, run: RunFolder,
+    fresh_layers: list[str],
+) -> None:  # fmt: skip
+    say(
+        f"leuko-keras fit: {config.model} x{config.scale} ({params:,} parameters), {plan.describe()}, "
+        f"precision {precision}, global batch {config.batch_size}, run folder {run.root}"
+        + (", XLA" if config.xla and not plan.custom_loop else "")
+    )
+    if fresh_layers:
+        say(
+            f"note: --init {config.init}: {', '.join(fresh_layers)} differ in width and "
+            "start untrained; every other layer starts from its weights"
+        )
+    if config.xla and plan.custom_loop:
+        say("note: --xla is not used by the multi-worker loop (strategy.run cannot sit inside an XLA cluster)")
+
+
 def _warm_up_prior(
     config: FitConfig, model: Any, train: Any, run: RunFolder, plan: DevicePlan, say: Callable
 ) -> FitConfig:
@@ -363,15 +325,6 @@ def _warm_up_prior(
     if not config.time_budget_minutes:
         return config
     return config.replace(time_budget_minutes=max(config.time_budget_minutes - done["seconds"] / 60.0, 1e-3))
-
-
-def _diverged_message(error: Any, run: RunFolder, checkpoint: Any) -> str:
-    kept = (
-        f"kept the last good model {run.last} (epoch {checkpoint.last_epoch})"
-        if checkpoint.last_epoch
-        else "no epoch had completed, so no model was saved"
-    )
-    return f"training stopped: {error}; {kept}; lower --lr or use --precision fp32 and start again"
 
 
 def _summarize(run: RunFolder, config: FitConfig, hooks: FitHooks, result: FitResult, say: Callable) -> dict:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from leuko_keras.core.atomic import write_json_atomic
 from leuko_keras.core.outputs import check_output_folder, foreign_file
@@ -90,12 +91,8 @@ def run_demo(
     models: tuple[str, ...] = ("np-lite", "gp-lite"),
 ) -> DemoResult:
     """Run the whole demo into ``out`` (replacing an earlier demo there) and return where things are."""
-    from leuko_keras.deploy import export_model
-    from leuko_keras.evaluation import evaluate, render, write_figures, write_json, write_markdown
-    from leuko_keras.predict import load_backend, predict_paths
-    from leuko_keras.runtime.imageio import write_image
+    from leuko_keras.evaluation import write_figures
     from leuko_keras.synth import write_dataset
-    from leuko_keras.training import FitConfig, fit
 
     plan = QUICK if quick else FULL
     start = time.perf_counter()
@@ -104,64 +101,89 @@ def run_demo(
         log(f"{time.perf_counter() - start:6.1f}s {message}")
 
     out = _prepare_out(Path(out))
-    paths: dict[str, Path] = {}
-
     say(f"[1/6] synthesising {plan.cells} leukocytes of {plan.cell_size} px with parsing maps")
     data = write_dataset(out / "data", count=plan.cells, size=plan.cell_size, seed=0)
-    paths["data"] = data
+    paths: dict[str, Path] = {"data": data}
+    runs = {name: _train(name, i, len(models), plan, data, out, say) for i, name in enumerate(models)}
+    paths.update({f"run {name}": run for name, run in runs.items()})
+    ev, table = _evaluate(runs, plan, data, quick, out, paths, say)
+    tflite = _export(runs, models[-1], plan, out, say)
+    paths["tflite"] = tflite
+    _predict(ev, tflite, plan, out, paths, say)
+    say("[6/6] drawing figures")
+    write_figures(ev, out / "figures")
+    paths["figures"] = out / "figures"
+    _finish_out(out)
+    return DemoResult(out, table, paths, time.perf_counter() - start)
 
-    runs: dict[str, Path] = {}
-    for i, name in enumerate(models):
-        limit = f"{plan.epochs * plan.steps_per_epoch} steps, <= {plan.minutes_per_model:g} min"
-        say(f"[2/6] training {name.upper()} x{plan.scale} ({i + 1}/{len(models)}): {limit}")
-        # The model's own training recipe (lite: lr 4e-4, cosine, bf16 where the CPU has it), demo-sized.
-        config = FitConfig.for_model(
-            name,
-            out=str(out / "runs" / f"{name}_x{plan.scale}"),
-            scale=plan.scale,
-            data=str(data),
-            epochs=plan.epochs,
-            steps_per_epoch=plan.steps_per_epoch,
-            model_settings=dict(SMALL_SETTINGS.get(name, {})) if plan.small_models else {},
-            size=plan.crop,
-            batch_size=plan.batch_size,
-            # Brief training: the paper's 1e-4 barely moves in a minute; 1e-3 can overshoot in the first steps.
-            learning_rate=5e-4,
-            time_budget_minutes=plan.minutes_per_model,
-            precision="auto",
-            overwrite=True,
-            tensorboard=False,
-            verbose=0,
-        )
-        result = fit(config, printer=lambda _line: None)
-        if not (result.run_dir / "best.keras").is_file():
-            raise LeukoInputError(f"{result.run_dir}: training produced no model ({result.status}: {result.message})")
-        runs[name] = result.run_dir
-        paths[f"run {name}"] = result.run_dir
 
-    from leuko_keras.runs.presets import all_training, list_pretrained, model_card
+def _train(name: str, index: int, count: int, plan: Any, data: Path, out: Path, say: Callable[[str], None]) -> Path:
+    from leuko_keras.training import FitConfig, fit
+
+    limit = f"{plan.epochs * plan.steps_per_epoch} steps, <= {plan.minutes_per_model:g} min"
+    say(f"[2/6] training {name.upper()} x{plan.scale} ({index + 1}/{count}): {limit}")
+    # The model's own training recipe (lite: lr 4e-4, cosine, bf16 where the CPU has it), demo-sized.
+    config = FitConfig.for_model(
+        name,
+        out=str(out / "runs" / f"{name}_x{plan.scale}"),
+        scale=plan.scale,
+        data=str(data),
+        epochs=plan.epochs,
+        steps_per_epoch=plan.steps_per_epoch,
+        model_settings=dict(SMALL_SETTINGS.get(name, {})) if plan.small_models else {},
+        size=plan.crop,
+        batch_size=plan.batch_size,
+        # Brief training: the paper's 1e-4 barely moves in a minute; 1e-3 can overshoot in the first steps.
+        learning_rate=5e-4,
+        time_budget_minutes=plan.minutes_per_model,
+        precision="auto",
+        overwrite=True,
+        tensorboard=False,
+        verbose=0,
+    )
+    result = fit(config, printer=lambda _line: None)
+    if not (result.run_dir / "best.keras").is_file():
+        raise LeukoInputError(f"{result.run_dir}: training produced no model ({result.status}: {result.message})")
+    return result.run_dir
+
+
+def _evaluate(
+    runs: dict[str, Path], plan: Any, data: Path, quick: bool, out: Path, paths: dict, say: Callable[[str], None]
+) -> tuple[Any, str]:
+    from leuko_keras.evaluation import evaluate, render, write_json, write_markdown
+    from leuko_keras.runs.presets import list_pretrained
 
     shipped = [PRETRAINED_MODEL] if PRETRAINED_MODEL in list_pretrained() and plan.scale == 4 else []
     say(f"[3/6] evaluating {', '.join([*runs, *shipped])} against bicubic on the held-out split")
     ev = evaluate(["bicubic", *(str(p) for p in runs.values()), *shipped], [plan.scale], data=data, split="test")
-    title = f"Demo: x{plan.scale} on synthetic leukocytes, {'quick ' if quick else ''}training"
-    if shipped:
-        card = model_card(PRETRAINED_MODEL)
-        real = "; ".join(
-            f"{name} {row['images']} images {row['gain_db']:+.2f} dB [{row['gain_ci95'][0]:+.2f}, "
-            f"{row['gain_ci95'][1]:+.2f}]"
-            for name, row in card["heldout"].items()
-        )
-        title += (
-            f". GP-lite (pretrained) = the shipped {PRETRAINED_MODEL}, trained on real cells ({card['data']}; "
-            f"{all_training(card['training'])[1]:g} min), never on these synthetic ones; "
-            f"its gain over bicubic on the real held-out test splits: {real}"
-        )
+    title = f"Demo: x{plan.scale} on synthetic leukocytes, {'quick ' if quick else ''}training" + (
+        _pretrained_note() if shipped else ""
+    )
     table = render(ev.results, ev.comparisons, ev.protocol, title=title)
     paths["table"] = write_markdown(out / "results.md", table)
     paths["json"] = write_json(out / "results.json", ev.results, ev.comparisons, ev.protocol)
+    return ev, table
 
-    exported = models[-1]
+
+def _pretrained_note() -> str:
+    from leuko_keras.runs.presets import all_training, model_card
+
+    card = model_card(PRETRAINED_MODEL)
+    real = "; ".join(
+        f"{name} {row['images']} images {row['gain_db']:+.2f} dB [{low:+.2f}, {high:+.2f}]"
+        for name, row in card["heldout"].items()
+        for low, high in [row["gain_ci95"]]
+    )
+    return (
+        f". GP-lite (pretrained) = the shipped {PRETRAINED_MODEL}, trained on real cells ({card['data']}; "
+        f"{all_training(card['training'])[1]:g} min), never on these synthetic ones; "
+        f"its gain over bicubic on the real held-out test splits: {real}"
+    )
+
+
+def _export(runs: dict[str, Path], exported: str, plan: Any, out: Path, say: Callable[[str], None]) -> Path:
+    from leuko_keras.deploy import export_model
+
     say(f"[4/6] exporting {exported.upper()} to TFLite (fp32)")
     export = export_model(
         runs[exported],
@@ -176,24 +198,23 @@ def run_demo(
     tflite = sorted(Path(export.out_dir).glob("*.tflite"))
     if not tflite:
         raise LeukoInputError(f"{export.out_dir}: the export wrote no .tflite file; see leuko-keras export --help")
-    paths["tflite"] = tflite[0]
+    return tflite[0]
 
-    say(f"[5/6] super-resolving {plan.predict_count} held-out LR cells with {tflite[0].name}")
+
+def _predict(ev: Any, tflite: Path, plan: Any, out: Path, paths: dict, say: Callable[[str], None]) -> None:
+    from leuko_keras.predict import load_backend, predict_paths
+    from leuko_keras.runtime.imageio import write_image
+
+    say(f"[5/6] super-resolving {plan.predict_count} held-out LR cells with {tflite.name}")
     # The LR versions of held-out cells: their SR output can be set beside the originals in data/.
     lr_dir = out / "lr_inputs"
     for ex in ev.examples[plan.scale][: plan.predict_count]:
         write_image(lr_dir / f"{ex.name}.png", ex.lr_rgb if ex.lr_rgb is not None else ex.lr_y)
-    report = predict_paths([lr_dir], load_backend(tflite[0]), out / "predictions", progress=False)
+    report = predict_paths([lr_dir], load_backend(tflite), out / "predictions", progress=False)
     if report.failed:
         raise LeukoInputError(f"prediction failed: {report.failed[0][1]}")
     paths["lr inputs"] = lr_dir
     paths["predictions"] = out / "predictions"
-
-    say("[6/6] drawing figures")
-    write_figures(ev, out / "figures")
-    paths["figures"] = out / "figures"
-    _finish_out(out)
-    return DemoResult(out, table, paths, time.perf_counter() - start)
 
 
 MARKER = ".leuko_demo"
