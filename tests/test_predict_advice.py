@@ -37,6 +37,8 @@ def test_hint_only_for_a_clean_lr_model_on_blurred_input():
     assert blur_hint("x.png", y_clean, bicubic_model) is None
     assert "--model gp-lite-real-x4" in blur_hint("x.png", y_blurred, bicubic_model)
     assert blur_hint("x.png", y_blurred, real_model) is None
+    # The other way round: a sharp image for the real-optics model points at the clean-LR model.
+    assert "--model gp-lite-x4" in blur_hint("x.png", y_clean, real_model)
 
 
 def test_predict_prints_the_assumption_and_the_hint(tmp_path):

@@ -73,6 +73,7 @@ def load_eval_examples(source: DataSource | Location, scale: int, split: str = "
 def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | None = None) -> ModelResult:
     """Run ``backend`` on every example and average per-image PSNR/SSIM (and Dice if maps exist).
 
+    >>> import numpy as np
     >>> from leuko_keras.data.dataset import make_example
     >>> ex = make_example("flat", np.full((64, 64), 0.5), None, 4)
     >>> result = score(BicubicBackend(4), [ex], 4)

@@ -45,17 +45,29 @@ def trained_for(backend: Any) -> str:
 
 
 def blur_hint(where: str, lr_y: np.ndarray, backend: Any) -> str | None:
-    """A one-line suggestion when a clean-LR model meets an image that looks optically blurred, else None.
+    """A one-line suggestion when the image and the model's training LR disagree, else None.
+
+    A model trained on clean bicubic LR gains almost nothing on optically blurred input; the real-optics
+    model gains less than the clean-LR model on input as sharp as clean bicubic LR. Both are measured
+    (docs/robustness.md); the look is :func:`leuko_keras.runtime.blur_estimate.looks_blurred`.
 
     >>> from types import SimpleNamespace
     >>> smooth = 0.5 + 0.2 * np.sin(np.arange(64) / 5.0)[None, :] * np.cos(np.arange(64) / 7.0)[:, None]
     >>> blur_hint("a.png", smooth, SimpleNamespace(source="x", degradation=None, scale=4))[:30]
     'a.png: looks optically blurred'
     """
-    if family(backend) != "bicubic" or not looks_blurred(lr_y):
-        return None
-    suggestion = REAL_DEFAULT if getattr(backend, "scale", 4) == 4 else "gp-lite-real-x8"
-    return (
-        f"{where}: looks optically blurred (high-band ratio {high_band_ratio(lr_y):.2f}), but this model was trained "
-        f"on clean bicubic LR and gains little there; try --model {suggestion}"
-    )
+    kind = family(backend)
+    x8 = getattr(backend, "scale", 4) == 8
+    if kind == "bicubic" and looks_blurred(lr_y):
+        suggestion = "gp-lite-real-x8" if x8 else REAL_DEFAULT
+        return (
+            f"{where}: looks optically blurred (high-band ratio {high_band_ratio(lr_y):.2f}), but this model was "
+            f"trained on clean bicubic LR and gains little there; try --model {suggestion}"
+        )
+    if kind == "real" and not looks_blurred(lr_y):
+        suggestion = "gp-lite-x8" if x8 else "gp-lite-x4"
+        return (
+            f"{where}: looks as sharp as clean bicubic LR (high-band ratio {high_band_ratio(lr_y):.2f}); if it was "
+            f"shrunk digitally rather than imaged by low-power optics, --model {suggestion} gains more on it"
+        )
+    return None

@@ -220,6 +220,15 @@ def display_name(raw: str) -> str:
     return registered_display_name(raw)
 
 
+def read_config(path: Path) -> Any:
+    """The parsed ``config.json`` at ``path`` (None when there is none); bad JSON is one line.
+
+    The one reader of a run's ``config.json``: :func:`read_run`, the run folder's ``--resume`` check and the
+    training facts of model cards all go through it.
+    """
+    return _read_json(path)
+
+
 def _read_json(path: Path) -> Any:
     if not path.is_file():
         return None

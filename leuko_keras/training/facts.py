@@ -66,12 +66,18 @@ def training_facts(run: Path, missing_ok: bool = False) -> dict[str, Any]:
 
 
 def _read_config(path: Path, missing_ok: bool) -> dict[str, Any]:
+    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.runs.runrecord import read_config
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = read_config(path)
+    except LeukoInputError:
         if not missing_ok:
             raise
         return {}
+    if config is None and not missing_ok:
+        raise LeukoInputError(f"{path}: no config.json; is this a run folder of leuko-keras fit?")
+    return config or {}
 
 
 def _read_history(path: Path, missing_ok: bool) -> list[dict[str, str]]:

@@ -185,7 +185,12 @@ class RunFolder:
 
     def stored_config(self) -> dict[str, Any]:
         """config.json of an existing run (for --resume)."""
-        payload = self.read_json(self.config)
+        from leuko_keras.runs.runrecord import read_config
+
+        try:
+            payload = read_config(self.config)
+        except LeukoInputError:
+            payload = None
         if not payload or "settings" not in payload:
             raise LeukoInputError(f"{self.config}: unreadable run configuration; start a new run with --overwrite")
         return payload
