@@ -211,3 +211,20 @@ def test_only_tensorflows_known_start_up_notices_are_filtered(capfd, monkeypatch
         os.write(2, b"I0000 00:00:1 123 port.cc:153] oneDNN custom operations are on. You may see ...\n")
         os.write(2, b"a real problem the user must see\n")
     assert capfd.readouterr().err == "a real problem the user must see\n"
+
+
+def test_a_damaged_keras_file_is_named_as_damaged_not_missing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from leuko_keras.cli import app
+    from leuko_keras.runtime.imageio import write_image
+
+    bad = tmp_path / "model.keras"
+    bad.write_bytes(b"not a zip at all" * 10)
+    write_image(tmp_path / "cell.png", np.full((16, 16), 0.5))
+    result = CliRunner().invoke(
+        app, ["predict", str(tmp_path / "cell.png"), "-m", str(bad), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "not a Keras model file" in result.stderr and "File not found" not in result.stderr
+    assert not (tmp_path / "o").exists()

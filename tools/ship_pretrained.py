@@ -72,6 +72,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         + (" and `mask` (background, cytoplasm, nucleus)" if "mask" in card["outputs"] else "")
         + "; Cb/Cr bicubic.",
         f"- Trained on: {card['data']}",
+        *_degradation_lines(t.get("degradation")),
         f"- Training: {t['steps']} steps ({t['epochs']} epochs, best epoch {t['best_epoch']} on validation PSNR), "
         f"{t['minutes']} min, precision {t['precision']}, recipe {json.dumps(t['recipe'])}.",
         *_fine_tuning_lines(t),
@@ -96,6 +97,14 @@ def card_markdown(card: dict[str, Any]) -> str:
     lines += _degraded_lines(card.get("heldout_degraded") or {})
     lines += ["", card["protocol"], "", f"Data credit: {card['data_credit']}", ""]
     return "\n".join(lines)
+
+
+def _degradation_lines(record: dict[str, Any] | None) -> list[str]:
+    if not record or record.get("kind", "bicubic") == "bicubic":
+        return ["- Training LR: MATLAB bicubic (the paper's protocol)."]
+    from leuko_keras.data.degradations import describe
+
+    return [f"- Training LR, drawn per training crop: {describe(record)}."]
 
 
 def _degraded_lines(degraded: dict[str, Any]) -> list[str]:

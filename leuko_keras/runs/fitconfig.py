@@ -162,8 +162,8 @@ class FitConfig:
         # Keras fit to run the warm-up with).
         if not self.prior_steps:
             return
-        from leuko_keras.models.registry import model_info
         from leuko_keras.core.tfconfig import read_tf_config
+        from leuko_keras.models.registry import model_info
 
         try:
             outputs = model_info(self.model).outputs

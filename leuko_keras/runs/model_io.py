@@ -10,6 +10,7 @@ leuko_keras.errors.LeukoInputError: /nonexistent/run: ...
 from __future__ import annotations
 
 import os
+import zipfile
 from typing import Any
 
 import keras
@@ -42,6 +43,12 @@ def load_run(spec: str | os.PathLike, compile: bool = True) -> tuple[keras.Model
     """
     record = read_run(spec)
     model_file = record.model_file
+    if model_file is not None and not zipfile.is_zipfile(model_file):
+        # Keras says "File not found" for a file that exists but is no zip; name what is wrong instead.
+        raise LeukoInputError(
+            f"{model_file}: not a Keras model file (a .keras file is a zip archive; this one is damaged or "
+            "something else); re-save or retrain it"
+        )
     try:
         model = keras.models.load_model(model_file, compile=compile)
     except (ValueError, OSError, KeyError, TypeError) as error:
