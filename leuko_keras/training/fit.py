@@ -341,7 +341,7 @@ def _summarize(run: RunFolder, config: FitConfig, hooks: FitHooks, result: FitRe
             "epochs_completed": result.epochs_completed,
             "monitor": result.monitor,
             "monitor_best": result.best_value,
-            "protocol": protocol(),
+            "protocol": protocol(config.degradation),
         }
     )
     run.write_json(run.summary, summary)

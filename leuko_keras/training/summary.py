@@ -75,9 +75,23 @@ def format_table(summary: dict[str, Any]) -> str:
     if "dice" in model:
         dice = model["dice"]
         lines.append(f"parsing-map Dice: cytoplasm {_num(dice['cytoplasm'], 3)}, nucleus {_num(dice['nucleus'], 3)}")
-    return "\n".join([*lines, "", PROTOCOL_TEXT])
+    text = PROTOCOL_TEXT
+    lr = (summary.get("protocol") or {}).get("degradation")
+    if lr and lr != PROTOCOL["degradation"]:
+        # The validation LR was made by the run's degradation, not the paper's bicubic: say so under the table.
+        text = text.split("; LR = ")[0] + f"; LR = {lr}; SR clipped to [0, 255]."
+    return "\n".join([*lines, "", text])
 
 
-def protocol() -> dict[str, Any]:
-    """The evaluation protocol recorded in config.json and summary.json."""
-    return dict(PROTOCOL)
+def protocol(degradation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The evaluation protocol recorded in config.json and summary.json; the LR as the run made it.
+
+    >>> protocol()["degradation"] == PROTOCOL["degradation"]
+    True
+    """
+    out = dict(PROTOCOL)
+    if degradation and degradation.get("kind", "bicubic") != "bicubic":
+        from leuko_keras.data.degradations import describe
+
+        out["degradation"] = describe(degradation) + " (one draw per validation image)"
+    return out
