@@ -10,7 +10,6 @@ The pipeline itself is the runtime's (:mod:`leuko_keras.runtime.screen`), shared
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -34,7 +33,7 @@ def screen(
     min_area: float | None = None,
     margin: int | None = None,
     detector: str | None = None,
-    stream: TextIO | None = sys.stderr,
+    stream: TextIO | None = None,
 ) -> ScreenReport:
     """Screen fields with ``model`` into ``out``; ``detector`` (a model of a scale multiple of ``model``'s) finds
     the cells on the field shrunk by the ratio of scales. Bad flags raise :class:`LeukoInputError`."""
@@ -74,8 +73,8 @@ def screen(
 
 
 def _map_backend(spec: str, scale: int | None, flag: str) -> Backend:
-    backend = load_backend(spec, scale=scale)
-    if not backend.has_map:
+    backend = None if spec.lower() == "bicubic" else load_backend(spec, scale=scale)
+    if backend is None or not backend.has_map:
         raise LeukoInputError(
             f"{flag} {spec}: this model has no parsing-map head and cannot find cells; use a gp model ({DEFAULT_MODEL})"
         )

@@ -87,12 +87,13 @@ def screen_paths(
     out_dir: str | os.PathLike,
     options: ScreenOptions | None = None,
     run_info: dict[str, Any] | None = None,
-    stream: TextIO | None = sys.stderr,
+    stream: TextIO | None = None,
 ) -> ScreenReport:
     """Screen every input (files or folders, every TIFF page) into ``out_dir`` (see the module docstring); a
     failing field is reported (one line on ``stream``) and skipped. ``run_info`` (model, scale, protocol) goes
-    into ``cells.json``."""
+    into ``cells.json``. ``stream`` None: stderr as it is at the call (a test runner swaps it)."""
     out_dir, options, run_info = Path(out_dir), options or ScreenOptions(), run_info or {}
+    stream = stream or sys.stderr
     files = collect_images(inputs, exclude=out_dir)
     check_output_folder(out_dir, "--out", owned=screen_owned, inputs=list(inputs), what="an earlier screen")
     report = ScreenReport()
@@ -100,8 +101,7 @@ def screen_paths(
     with atomic_dir(out_dir) as tmp:
         for index, path in enumerate(files, 1):
             status = _screen_file(backend, path, tmp, options, report, thumbs)
-            if stream is not None:
-                print(f"screen {index}/{len(files)} {path.name}: {status}", file=stream, flush=True)
+            print(f"screen {index}/{len(files)} {path.name}: {status}", file=stream, flush=True)
         _write_summary(tmp, report, thumbs, run_info)
     return report
 
