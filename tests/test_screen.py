@@ -9,30 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import PLASMA, SCREEN_SCALE, synthetic_field
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
 from leuko_keras.protocol.degrade import make_lr
 from leuko_keras.runtime.imageio import write_image
-from leuko_keras.synth import generate
-
-SCALE = 4
-CELL = 320  # HR side of a synthetic crop: a leukocyte of ~130 HR px, the size of one in a BCCD field
-PLASMA = (0.93, 0.9, 0.86)
-
-
-def synthetic_field(places: list[tuple[int, int]], shape=(640, 960), seed: int = 1) -> tuple[np.ndarray, list]:
-    """An LR field (HR shrunk x4 by MATLAB bicubic) with one synthetic crop per HR (top, left) place; returns
-    the field and each cell's nucleus centre in LR pixels. A place may run off the field (a cut cell)."""
-    field = np.empty((*shape, 3))
-    field[:] = PLASMA
-    centres = []
-    for cell, (top, left) in zip(generate(len(places), size=CELL, seed=seed), places, strict=True):
-        ys, xs = slice(max(0, top), min(shape[0], top + CELL)), slice(max(0, left), min(shape[1], left + CELL))
-        field[ys, xs] = cell.rgb[ys.start - top : ys.stop - top, xs.start - left : xs.stop - left] / 255.0
-        ny, nx = np.nonzero(cell.labels == 2)
-        centres.append(((left + nx.mean()) / SCALE, (top + ny.mean()) / SCALE))
-    return make_lr(field, SCALE), centres
 
 
 def screen(tmp_path: Path, *args: str):
@@ -65,7 +47,7 @@ def test_synthetic_field_gives_one_row_per_cell_with_a_box_around_it(tmp_path: P
         stem = out / "cells" / f"field_{int(row['cell']):03d}"
         assert all(Path(f"{stem}_{kind}.png").is_file() for kind in ("lr", "sr", "labels", "overlay"))
     record = json.loads((out / "cells.json").read_text())
-    assert record["scale"] == SCALE and "protocol" in record and len(record["cells"]) == len(rows)
+    assert record["scale"] == SCREEN_SCALE and "protocol" in record and len(record["cells"]) == len(rows)
     assert all((out / name).is_file() for name in ("field_detections.png", "gallery.png", "report.html"))
     assert "field_detections.png" in (out / "report.html").read_text()
 
@@ -76,7 +58,7 @@ def test_field_without_leukocyte_gives_an_empty_table_and_exit_0(tmp_path: Path)
     yy, xx = np.mgrid[:400, :400]
     for cy, cx in ((100, 100), (250, 300), (320, 90)):  # red cells: pink discs, no nucleus
         hr[(yy - cy) ** 2 + (xx - cx) ** 2 < 45**2] = (0.85, 0.6, 0.6)
-    write_image(tmp_path / "empty.png", make_lr(hr, SCALE))
+    write_image(tmp_path / "empty.png", make_lr(hr, SCREEN_SCALE))
     out = tmp_path / "out"
     result = screen(tmp_path, str(tmp_path / "empty.png"), "--out", str(out))
     assert result.exit_code == 0, result.output

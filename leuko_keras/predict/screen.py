@@ -19,8 +19,7 @@ from leuko_keras.errors import LeukoInputError
 from leuko_keras.predict.backends import Backend, load_backend
 from leuko_keras.protocol.metrics import PROTOCOL_TEXT
 from leuko_keras.runs.presets import DEFAULT_MODEL
-from leuko_keras.runtime.detect import DetectRules
-from leuko_keras.runtime.screen import ScreenOptions, ScreenReport
+from leuko_keras.runtime.screen import ScreenReport, screen_options
 from leuko_keras.runtime.screen_files import screen_paths
 
 
@@ -38,34 +37,16 @@ def screen(
     """Screen fields with ``model`` into ``out``; ``detector`` (a model of a scale multiple of ``model``'s) finds
     the cells on the field shrunk by the ratio of scales. Bad flags raise :class:`LeukoInputError`."""
     check_output_dir(out, "--out")
-    for flag, value in (("--pixel-size", pixel_size), ("--min-area", min_area)):
-        if value is not None and not value > 0:
-            raise LeukoInputError(f"{flag} {value}: must be a positive number")
-    if margin is not None and margin < 0:
-        raise LeukoInputError(f"--margin {margin}: must be 0 or more input pixels")
     backend = _map_backend(model, scale, "--model")
-    found_by = backend if detector is None else _map_backend(detector, None, "--detector")
-    if found_by.scale % backend.scale:
-        raise LeukoInputError(
-            f"--detector {detector}: its scale x{found_by.scale} is not a multiple of the model's x{backend.scale}; "
-            f"choose a detector of x{backend.scale} or x{2 * backend.scale}"
-        )
-    shrink = found_by.scale // backend.scale
-    rules = DetectRules.for_scale(found_by.scale, None if min_area is None else min_area / shrink**2)
-    options = ScreenOptions(
-        rules=rules,
-        margin=margin,
-        pixel_size=pixel_size,
-        detector=None if detector is None else found_by,
-        shrink=shrink,
-    )
+    found_by = None if detector is None else _map_backend(detector, None, "--detector")
+    options = screen_options(backend.scale, pixel_size, min_area, margin, found_by)
     info = {
         "model": backend.name,
         "model_source": backend.source,
         "scale": backend.scale,
-        "detector": found_by.name,
-        "detector_shrink": shrink,
-        "rules": rules.__dict__,
+        "detector": (found_by or backend).name,
+        "detector_shrink": options.shrink,
+        "rules": options.rules.__dict__,
         "protocol": PROTOCOL_TEXT,
     }
     clean_stale_temps(out)

@@ -63,6 +63,37 @@ class ScreenOptions:
     shrink: int = 1
 
 
+def screen_options(
+    scale: int,
+    pixel_size: float | None = None,
+    min_area: float | None = None,
+    margin: int | None = None,
+    detector: Tiled | None = None,
+) -> ScreenOptions:
+    """Options from the command-line flags (shared by ``leuko-keras screen`` and ``leuko-keras-run --screen``).
+
+    ``min_area``: smallest nucleus in input pixels; ``detector``: a second model whose scale is a multiple of
+    ``scale`` (it sees the field shrunk by the ratio). Bad values raise :class:`LeukoInputError`.
+
+    >>> screen_options(4).rules.min_nucleus_area, screen_options(4, min_area=100).rules.min_nucleus_area
+    (156, 100)
+    """
+    for flag, value in (("--pixel-size", pixel_size), ("--min-area", min_area)):
+        if value is not None and not value > 0:
+            raise LeukoInputError(f"{flag} {value}: must be a positive number")
+    if margin is not None and margin < 0:
+        raise LeukoInputError(f"--margin {margin}: must be 0 or more input pixels")
+    found_scale = scale if detector is None else detector.scale
+    if found_scale % scale:
+        raise LeukoInputError(
+            f"--detector: its scale x{found_scale} is not a multiple of the model's x{scale}; "
+            f"choose a detector of x{scale} or x{2 * scale}"
+        )
+    shrink = found_scale // scale
+    rules = DetectRules.for_scale(found_scale, None if min_area is None else min_area / shrink**2)
+    return ScreenOptions(rules=rules, margin=margin, pixel_size=pixel_size, detector=detector, shrink=shrink)
+
+
 @dataclass
 class ScreenedCell:
     """One cell: its CSV row and its crops (LR pixels, SR pixels, HR labels)."""
