@@ -129,3 +129,31 @@ def test_cell_cut_by_the_border_is_flagged_and_small_specks_dropped():
     labels[20, 20] = 1  # one-pixel speck
     cells = measure_cells(labels, min_area=5)
     assert len(cells) == 1 and cells[0].touches_border
+
+
+def test_agreement_of_identical_maps_is_perfect_and_a_lost_lobe_is_counted():
+    from leuko_keras.protocol.morphometry import mean_morphology, morphology_row
+
+    shape = (80, 120)
+    truth = np.zeros(shape, np.uint8)
+    truth[disc(shape, 40, 42, 38) | disc(shape, 40, 78, 38)] = 1
+    truth[lobed_nucleus(3, shape)] = 2
+    same = mean_morphology([morphology_row(truth, truth)])
+    assert same == {"nc_mae": 0.0, "nucleus_area_err_pct": 0.0, "lobe_agreement": 1.0, "n_images": 1}
+    blurred = truth.copy()
+    blurred[33:47, 20:64] = 2  # the map fills the gaps: one blob where the expert drew three lobes
+    row = morphology_row(blurred, truth)
+    assert row["lobes_true"] == 3 and row["lobes_pred"] < 3 and not row["lobes_agree"]
+    assert row["nucleus_area_err_pct"] > 0 and row["nc_abs_err"] > 0
+
+
+def test_evaluate_reports_the_agreement_in_its_table_and_json(synth_dir):
+    from leuko_keras.evaluation.evaluate import evaluate
+    from leuko_keras.evaluation.table import render
+
+    ev = evaluate(["gp-lite-x4"], [4], data=synth_dir, split="all")
+    mapped = [r for r in ev.results if r.dice]
+    assert mapped and mapped[0].morphology["n_images"] == 12
+    assert mapped[0].morphology["nc_mae"] >= 0 and 0 <= mapped[0].morphology["lobe_agreement"] <= 1
+    assert "N:C MAE" in render(ev.results, ev.comparisons, ev.protocol)
+    assert "morphology" in ev.as_dict()["results"][1] and "morphology" in mapped[0].per_image[0]
