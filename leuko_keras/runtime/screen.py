@@ -96,12 +96,13 @@ def screen_options(
 
 @dataclass
 class ScreenedCell:
-    """One cell: its CSV row and its crops (LR pixels, SR pixels, HR labels)."""
+    """One cell: its CSV row, its crops (LR pixels, SR pixels, HR labels) and the crop's LR (x, y) origin."""
 
     row: dict[str, Any]
     lr: np.ndarray
     sr: np.ndarray
     labels: np.ndarray
+    origin: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -226,7 +227,7 @@ def screen_cell(
         "nucleus_solidity": _rounded(m.nucleus_solidity, 4),
         "touches_border": det.touches_border,
     }
-    return ScreenedCell(row, crop, sr, labels)
+    return ScreenedCell(row, crop, sr, labels, (cx0, cy0))
 
 
 def _rounded(value: float | None, digits: int = 2) -> float | None:
