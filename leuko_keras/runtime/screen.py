@@ -149,10 +149,24 @@ def blueness(pixels: np.ndarray) -> np.ndarray | None:
     return cb - np.float32(np.median(cb))
 
 
+def field_luminance(pixels: np.ndarray, rows: int = 256) -> np.ndarray:
+    """Y of the field as float32, converted in row chunks (a float64 copy of a big field would be GBs).
+
+    >>> field_luminance(np.ones((3, 2, 3))).dtype
+    dtype('float32')
+    """
+    if pixels.ndim == 2:
+        return pixels.astype(np.float32)
+    out = np.empty(pixels.shape[:2], np.float32)
+    for r in range(0, pixels.shape[0], rows):
+        out[r : r + rows] = luminance(pixels[r : r + rows])
+    return out
+
+
 def detect_field(backend: Tiled, pixels: np.ndarray, options: ScreenOptions) -> list[Detection]:
     """Leukocytes of one field (LR pixels): the detector's nucleus map and the rules, boxes in field pixels."""
     detector, k = options.detector or backend, options.shrink
-    lr_y = luminance(pixels).astype(np.float32)
+    lr_y = field_luminance(pixels)
     blue = blueness(pixels)
     if k > 1:  # a coarser detector: the field shrunk by MATLAB bicubic, boxes scaled back
         lr_y = np.clip(imresize(lr_y, 1 / k), 0, 1).astype(np.float32)

@@ -21,6 +21,7 @@ COLUMNS = 4  # pairs per gallery row
 GALLERY_LIMIT = 400  # cells shown in the gallery (cells.csv holds them all)
 BOX_COLOUR = (255, 230, 0)  # yellow shows on pink red cells and on purple nuclei alike
 CUT_COLOUR = (255, 120, 0)  # a cell cut by the border
+PICTURE_LIMIT = 4096  # longest side of a detections picture
 
 
 def to_uint8_rgb(pixels: np.ndarray) -> np.ndarray:
@@ -36,16 +37,24 @@ def to_uint8_rgb(pixels: np.ndarray) -> np.ndarray:
 
 
 def detections_picture(pixels: np.ndarray, rows: Sequence[dict]) -> np.ndarray:
-    """The field (uint8 RGB) with each cell's box and number (orange when cut by the border)."""
-    image = Image.fromarray(to_uint8_rgb(pixels))
+    """The field (uint8 RGB) with each cell's box and number (orange when cut by the border).
+
+    A field longer than :data:`PICTURE_LIMIT` pixels is drawn subsampled to fit (the boxes with it): the
+    picture is for finding cells by eye, and a full-size copy of a huge field would cost GBs.
+
+    >>> detections_picture(np.zeros((9000, 10, 3)), []).shape
+    (3000, 4, 3)
+    """
+    step = -(-max(pixels.shape[:2]) // PICTURE_LIMIT)
+    image = Image.fromarray(to_uint8_rgb(pixels[::step, ::step]))
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
     width = max(1, round(min(image.size) / 300))
     for row in rows:
         colour = CUT_COLOUR if row["touches_border"] else BOX_COLOUR
-        box = (row["x0"], row["y0"], max(row["x0"], row["x1"] - 1), max(row["y0"], row["y1"] - 1))
-        draw.rectangle(box, outline=colour, width=width)
-        draw.text((row["x0"] + 2, row["y0"] + 1), str(row["cell"]), fill=colour, font=font)
+        x0, y0, x1, y1 = (row[k] / step for k in ("x0", "y0", "x1", "y1"))
+        draw.rectangle((x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)), outline=colour, width=width)
+        draw.text((x0 + 2, y0 + 1), str(row["cell"]), fill=colour, font=font)
     return np.asarray(image)
 
 
