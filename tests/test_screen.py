@@ -116,3 +116,15 @@ def test_bad_flags_are_one_line_and_exit_2(tmp_path: Path, flag: str, value: str
     write_image(tmp_path / "f.png", np.full((40, 40, 3), 0.9))
     result = screen(tmp_path, str(tmp_path / "f.png"), "--out", str(tmp_path / "o"), flag, value)
     assert result.exit_code == 2 and flag in result.output and not (tmp_path / "o").exists()
+
+
+def test_a_coarser_detector_finds_the_same_cells_on_the_shrunk_field(tmp_path: Path) -> None:
+    field, centres = synthetic_field([(20, 30), (300, 600)])
+    write_image(tmp_path / "field.png", field)
+    out = tmp_path / "out"
+    result = screen(tmp_path, str(tmp_path / "field.png"), "--out", str(out), "--detector", "gp-lite-x8")
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    assert len(rows) == len(centres) and all(sum(inside(r, c) for r in rows) == 1 for c in centres)
+    record = json.loads((out / "cells.json").read_text())
+    assert record["detector_shrink"] == 2 and record["scale"] == SCREEN_SCALE
