@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -61,7 +62,7 @@ def screen(
 
     report = run_screen(inputs, out, model, scale, pixel_size, min_area, margin, detector)
     for _, message in report.failed:
-        print(f"failed: {message}", file=__import__("sys").stderr)
+        print(f"failed: {message}", file=sys.stderr)
     print(f"{len(report.fields)} fields, {report.cells} cells, {len(report.failed)} failed -> {out}")
     if report.failed:
         raise typer.Exit(EXIT_SOME_FAILED)
