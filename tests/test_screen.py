@@ -128,3 +128,15 @@ def test_a_coarser_detector_finds_the_same_cells_on_the_shrunk_field(tmp_path: P
     assert len(rows) == len(centres) and all(sum(inside(r, c) for r in rows) == 1 for c in centres)
     record = json.loads((out / "cells.json").read_text())
     assert record["detector_shrink"] == 2 and record["scale"] == SCREEN_SCALE
+
+
+def test_pixel_size_comes_from_the_ome_tiff_calibration(tmp_path: Path) -> None:
+    from leuko_keras.runtime.tiff import tiff_rows
+
+    field, _ = synthetic_field([(100, 200)], shape=(480, 640))
+    with tiff_rows(tmp_path / "f.ome.tif", field.shape[1], field.shape[0], 3, 8, (0.5, 0.5), "µm") as write:
+        write(field)
+    out = tmp_path / "out"
+    assert screen(tmp_path, str(tmp_path / "f.ome.tif"), "--out", str(out)).exit_code == 0
+    (row,) = read_rows(out)
+    assert float(row["cell_area_um2"]) == pytest.approx(float(row["cell_area"]) * 0.25, rel=0.01)
