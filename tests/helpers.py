@@ -171,3 +171,26 @@ def parse_command(args: list[str]) -> str | None:
         if type(error).__name__ == "Exit" and getattr(error, "exit_code", 1) == 0:
             return None  # --help
         return f"{type(error).__name__}: {getattr(error, 'message', None) or error}"
+
+
+# --- screen: synthetic low-power fields ------------------------------------------------------------------
+SCREEN_SCALE = 4
+CELL = 320  # HR side of a synthetic crop: a leukocyte of ~130 HR px, the size of one in a BCCD field
+PLASMA = (0.93, 0.9, 0.86)
+
+
+def synthetic_field(places: list[tuple[int, int]], shape=(640, 960), seed: int = 1) -> tuple[np.ndarray, list]:
+    """An LR field (HR shrunk x4 by MATLAB bicubic) with one synthetic crop per HR (top, left) place; returns
+    the field and each cell's nucleus centre in LR pixels. A place may run off the field (a cut cell)."""
+    from leuko_keras.protocol.degrade import make_lr
+    from leuko_keras.synth import generate
+
+    field = np.empty((*shape, 3))
+    field[:] = PLASMA
+    centres = []
+    for cell, (top, left) in zip(generate(len(places), size=CELL, seed=seed), places, strict=True):
+        ys, xs = slice(max(0, top), min(shape[0], top + CELL)), slice(max(0, left), min(shape[1], left + CELL))
+        field[ys, xs] = cell.rgb[ys.start - top : ys.stop - top, xs.start - left : xs.stop - left] / 255.0
+        ny, nx = np.nonzero(cell.labels == 2)
+        centres.append(((left + nx.mean()) / SCREEN_SCALE, (top + ny.mean()) / SCREEN_SCALE))
+    return make_lr(field, SCREEN_SCALE), centres

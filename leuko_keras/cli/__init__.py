@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from leuko_keras.cli import data, demo, evaluate, export, fit, models, predict
+from leuko_keras.cli import data, demo, evaluate, export, fit, models, predict, screen
 
 app = typer.Typer(
     name="leuko-keras",
@@ -55,7 +55,7 @@ def _global(
         os.environ["LEUKO_KERAS_VERBOSE"] = "1"
 
 
-for group in (data, models, fit, export, evaluate, predict, demo):
+for group in (data, models, fit, export, evaluate, predict, screen, demo):
     group.register(app)
 
 

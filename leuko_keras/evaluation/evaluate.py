@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from leuko_keras.data.source import DataSource, Location
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.evaluation.compare import compare
@@ -25,6 +27,7 @@ from leuko_keras.evaluation.results import Comparison, ModelResult
 from leuko_keras.predict.backends import Backend, BicubicBackend, load_backend, split_label
 from leuko_keras.protocol.degrade import SUPPORTED_SCALES
 from leuko_keras.protocol.metrics import PROTOCOL
+from leuko_keras.protocol.morphometry import mean_morphology, morphology_row
 from leuko_keras.protocol.scoring import mean_scores, score_image
 from leuko_keras.runtime.tiling import super_resolve_tiled
 
@@ -81,6 +84,7 @@ def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | Non
     (1, True)
     """
     rows: list[dict[str, Any]] = []
+    morphology: list[dict[str, Any]] = []
     start = time.perf_counter()
     for ex in examples:
         sr, probs = super_resolve_tiled(backend, ex.lr_y, tile=tile)
@@ -93,6 +97,10 @@ def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | Non
                 **({"dice": row["dice"]} if row["dice"] else {}),
             }
         )
+        if probs is not None and ex.labels is not None:
+            # The measures a screen reports, from the LR-predicted map against the expert's.
+            morphology.append(morphology_row(np.argmax(probs, axis=-1), ex.labels))
+            rows[-1]["morphology"] = morphology[-1]
     seconds = time.perf_counter() - start
     means = mean_scores(rows)
     return ModelResult(
@@ -105,6 +113,7 @@ def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | Non
         dice=means["dice"],
         source=backend.source,
         seconds=seconds,
+        morphology=mean_morphology(morphology),
     )
 
 

@@ -27,6 +27,7 @@ class ModelResult:
     dice: dict[str, float] | None = None
     source: str = ""
     seconds: float = 0.0
+    morphology: dict[str, Any] | None = None  # agreement of cell measures (protocol.morphometry)
 
     def psnr_of(self) -> dict[str, float]:
         """Per-image PSNR by image name (what paired comparisons match on)."""
@@ -46,6 +47,8 @@ class ModelResult:
         }
         if self.dice is not None:
             out["dice"] = {k: _finite(v) for k, v in self.dice.items()}
+        if self.morphology is not None:
+            out["morphology"] = _clean(self.morphology)
         return out
 
 

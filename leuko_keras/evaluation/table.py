@@ -22,6 +22,7 @@ from typing import Any
 from leuko_keras.core.atomic import write_json_atomic, write_text_atomic
 from leuko_keras.evaluation.results import Comparison, ModelResult
 from leuko_keras.protocol.metrics import CLASS_NAMES, PROTOCOL, PROTOCOL_TEXT
+from leuko_keras.protocol.morphometry import AGREEMENT_TEXT
 
 KIND_TEXT = {"over_bicubic": "over bicubic", "over_next": "over next-ranked", "pair": "paper's Table 1 pair"}
 
@@ -80,6 +81,36 @@ def dice_table(results: Sequence[ModelResult]) -> str | None:
     return _grid(header, rows)
 
 
+def morphology_table(results: Sequence[ModelResult]) -> str | None:
+    """Agreement of the cell measures (N:C MAE, nucleus area error %, lobe agreement), or None without maps.
+
+    >>> r = ModelResult("GP", 4, 30.0, 0.9, 2, [], morphology={"nc_mae": 0.04, "nucleus_area_err_pct": 6.0,
+    ...                 "lobe_agreement": 0.85, "n_images": 2})
+    >>> morphology_table([r]).splitlines()[2]
+    '| GP    | x4    | 0.040   | 6.0                  | 85%             | 2      |'
+    """
+    with_morph = [r for r in results if r.morphology]
+    if not with_morph:
+        return None
+
+    def fmt(value: float | None, text: str) -> str:
+        return "-" if value is None else text.format(value)
+
+    header = ["Model", "Scale", "N:C MAE", "Nucleus area err (%)", "Lobes agree (%)", "Images"]
+    rows = [
+        [
+            r.model,
+            f"x{r.scale}",
+            fmt(r.morphology["nc_mae"], "{:.3f}"),
+            fmt(r.morphology["nucleus_area_err_pct"], "{:.1f}"),
+            fmt(r.morphology["lobe_agreement"], "{:.0%}"),
+            str(r.morphology["n_images"]),
+        ]
+        for r in with_morph
+    ]
+    return _grid(header, rows)
+
+
 def render(
     results: Sequence[ModelResult],
     comparisons: Sequence[Comparison],
@@ -94,6 +125,9 @@ def render(
     dice = dice_table(results)
     if dice:
         parts += ["Parsing-map Dice (argmax of the predicted map vs the expert map, HR size):", "", dice, ""]
+    morphology = morphology_table(results)
+    if morphology:
+        parts += [AGREEMENT_TEXT, "", morphology, ""]
     where = ""
     if protocol and "data" in protocol:
         where = (

@@ -1,6 +1,7 @@
 """``leuko-keras-run``: upscale micrographs with an exported TFLite model, without TensorFlow.
 
     leuko-keras-run MODEL.tflite IN... --out DIR [--threads N] [--halo N] [--overlap N]
+    leuko-keras-run MODEL.tflite --screen FIELDS... --out DIR [--pixel-size UM] [--min-area PX] [--margin PX]
 
 For each input (grey or RGB, 8- or 16-bit, any size; a folder means every
 image in it; a TIFF stack gives one result per page): YCbCr (MATLAB BT.601),
@@ -8,7 +9,10 @@ Y through the model in tiles with blended seams (:mod:`.tiling`), CbCr by
 MATLAB's bicubic, merged. Writes ``NAME_sr.png`` (the input's bit depth),
 ``NAME_map.png`` (paper colours) and ``NAME_overlay.png``. Images are read by
 :func:`leuko_keras.runtime.imageio.read_images`, exactly as the library reads them.
-Bad input: one line on stderr naming the file and the fix, exit code 2.
+With ``--screen`` the inputs are low-power fields: every leukocyte is found, super-resolved and measured
+into ``DIR/cells.csv`` and the rest of ``leuko-keras screen``'s files (:mod:`.screen`, the same code).
+Bad input: one line on stderr naming the file and the fix, exit code 2; a field that fails on its own in
+``--screen`` is reported and skipped (exit 1).
 Everything imported here is NumPy, Pillow, tifffile and ai-edge-litert.
 
 >>> outputs = upscale(TFLiteModel("model_fp32.tflite"), Path("cell.png"), Path("out"))  # doctest: +SKIP
@@ -19,6 +23,7 @@ Everything imported here is NumPy, Pillow, tifffile and ai-edge-litert.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -31,6 +36,8 @@ from leuko_keras.runtime.imageio import image_names, read_images, write_image
 from leuko_keras.runtime.inputs import collect_images
 from leuko_keras.runtime.maps import colorize, overlay
 from leuko_keras.runtime.rgb import round_trip
+from leuko_keras.runtime.screen import screen_options
+from leuko_keras.runtime.screen_files import screen_paths
 from leuko_keras.runtime.tflite import TFLiteModel
 from leuko_keras.runtime.tiling import DEFAULT_HALO, DEFAULT_OVERLAP, default_tile, super_resolve_tiled
 
@@ -88,7 +95,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     parser.add_argument("--halo", type=int, default=DEFAULT_HALO, help="LR pixels of context around each tile")
     parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP, help="LR pixels over which tiles cross-fade")
+    parser.add_argument("--screen", action="store_true", help="find, super-resolve and measure every leukocyte")
+    parser.add_argument("--pixel-size", type=float, default=None, help="--screen: micrometres per input pixel")
+    parser.add_argument("--min-area", type=float, default=None, help="--screen: smallest nucleus, input pixels")
+    parser.add_argument("--margin", type=int, default=None, help="--screen: context pixels around each crop")
     return parser
+
+
+def screen_main(model: TFLiteModel, args: argparse.Namespace) -> int:
+    """``--screen``: the library's screen pipeline with this TFLite model; 1 when a field failed."""
+    if not getattr(model, "has_map", False):
+        raise LeukoInputError(f"{args.model}: this model has no parsing map and cannot find cells; export a gp model")
+    options = screen_options(model.scale, args.pixel_size, args.min_area, args.margin)
+    options = dataclasses.replace(options, halo=args.halo, overlap=args.overlap)
+    info = {"model": Path(args.model).name, "scale": model.scale, "rules": dataclasses.asdict(options.rules)}
+    report = screen_paths(model, args.inputs, args.out, options, info)
+    for _, message in report.failed:
+        print(f"failed: {message}", file=sys.stderr)
+    print(f"{len(report.fields)} fields, {report.cells} cells, {len(report.failed)} failed -> {args.out}")
+    return 1 if report.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         if blocker is not None:
             raise LeukoInputError(f"--out {out_dir}: {blocker} is a file, not a folder; choose another --out")
         model = TFLiteModel(args.model, threads=args.threads)
+        if args.screen:
+            return screen_main(model, args)
         paths = list(plan_outputs(model, collect_images(args.inputs), out_dir))
         clean_stale_temps(out_dir)
         for path in paths:
