@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from PIL import Image
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
@@ -51,3 +52,58 @@ def test_predict_prints_the_assumption_and_the_hint(tmp_path):
     assert "trained for clean LR" in result.stdout and "2 done" in result.stdout
     hints = [line for line in result.stderr.splitlines() if line.startswith("hint:")]
     assert len(hints) == 1 and "soft.png" in hints[0] and "gp-lite-real-x4" in hints[0]
+
+
+def test_predict_without_a_model_runs_the_real_optics_default(tmp_path):
+    from leuko_keras.runs.presets import DEFAULT_MODEL, purpose
+
+    assert DEFAULT_MODEL == "gp-lite-real-x4" and "real optics" in purpose(DEFAULT_MODEL)
+    _, blurred = _lr_pair(128)
+    write_image(tmp_path / "cell.png", blurred)
+    default = CliRunner().invoke(app, ["predict", str(tmp_path / "cell.png"), "--out", str(tmp_path / "a")])
+    named = CliRunner().invoke(
+        app, ["predict", str(tmp_path / "cell.png"), "-m", DEFAULT_MODEL, "--out", str(tmp_path / "b")]
+    )
+    assert default.exit_code == 0 and named.exit_code == 0, default.output + named.output
+    assert "trained for real optics" in default.stdout
+    for kind in ("sr", "labels"):
+        a = np.asarray(Image.open(tmp_path / "a" / f"cell_{kind}.png"))
+        b = np.asarray(Image.open(tmp_path / "b" / f"cell_{kind}.png"))
+        assert a.shape == (128, 128, 3)[: a.ndim] and np.array_equal(a, b)
+    # ... and it is not the clean-LR model: that one gives another image.
+    CliRunner().invoke(app, ["predict", str(tmp_path / "cell.png"), "-m", "gp-lite-x4", "--out", str(tmp_path / "c")])
+    clean = np.asarray(Image.open(tmp_path / "c" / "cell_sr.png"))
+    assert not np.array_equal(clean, np.asarray(Image.open(tmp_path / "a" / "cell_sr.png")))
+
+
+def test_the_routed_default_runs_the_clean_lr_model_on_sharp_images(tmp_path):
+    from leuko_keras.predict.backends import load_backend
+    from leuko_keras.predict.routing import RoutedBackend
+
+    backend = load_backend("gp-lite-real-x4")
+    assert isinstance(backend, RoutedBackend) and backend.degradation["kind"] == "real"
+    clean, blurred = _lr_pair(128)
+    assert backend.for_image(clean.mean(axis=-1)) is backend.sharp
+    assert backend.for_image(blurred.mean(axis=-1)) is backend.blurred
+    write_image(tmp_path / "sharp.png", clean)
+    for out, model in (("a", []), ("b", ["-m", "gp-lite-x4"])):
+        args = ["predict", str(tmp_path / "sharp.png"), *model, "--out", str(tmp_path / out), "--no-progress"]
+        assert CliRunner().invoke(app, args).exit_code == 0
+    same = [np.asarray(Image.open(tmp_path / o / "sharp_sr.png")) for o in ("a", "b")]
+    assert np.array_equal(*same)
+
+
+def test_a_router_needs_two_models_of_one_scale(tmp_path):
+    import json
+
+    import pytest
+
+    from leuko_keras.errors import LeukoInputError
+    from leuko_keras.predict.backends import BicubicBackend
+    from leuko_keras.predict.routing import RoutedBackend, read_router
+
+    with pytest.raises(LeukoInputError, match="x8"):
+        RoutedBackend(BicubicBackend(4), BicubicBackend(8))
+    (tmp_path / "router.json").write_text(json.dumps({"limit": -2.4}))
+    with pytest.raises(LeukoInputError, match=r"router\.json"):
+        read_router(tmp_path)

@@ -73,6 +73,15 @@ def card_markdown(card: dict[str, Any]) -> str:
         + "; Cb/Cr bicubic.",
         f"- Trained on: {card['data']}",
         *_degradation_lines(t.get("degradation")),
+        *(
+            [
+                f"- Routed: under this name `predict`, `evaluate` and `screen` run this network on images that look "
+                f"optically blurred and the shipped `{card['router']['sharp']}` on images as sharp as clean bicubic "
+                "LR (per image, `leuko_keras.runtime.blur_estimate`); the tables below score this network alone."
+            ]
+            if card.get("router")
+            else []
+        ),
         f"- Training: {t['steps']} steps ({t['epochs']} epochs, best epoch {t['best_epoch']} on validation PSNR), "
         f"{t['minutes']} min, precision {t['precision']}, recipe {json.dumps(t['recipe'])}.",
         *_fine_tuning_lines(t),
@@ -171,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--degraded", nargs="*", default=[], help="Also score the test LR made by these degradations (microscope phone)"
     )
+    p.add_argument(
+        "--route-sharp",
+        default=None,
+        help="Write router.json: images as sharp as clean bicubic LR go to this shipped model (e.g. gp-lite-x4)",
+    )
     args = p.parse_args(argv)
 
     import keras
@@ -198,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "heldout": score(args.run, args.data, int(config["scale"])),
         "heldout_degraded": score_degraded(args.run, args.data, int(config["scale"]), args.degraded),
+        "router": {"sharp": args.route_sharp} if args.route_sharp else None,
         "protocol": PROTOCOL_TEXT,
         "data_credit": DATA_CREDIT,
         "leuko_keras": leuko_keras.__version__,
@@ -212,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
         (tmp / "card.md").write_text(text, encoding="utf-8")
+        if args.route_sharp:
+            from leuko_keras.runs.runrecord import ROUTER
+            from leuko_keras.runtime.blur_estimate import SHARP_LIMIT
+
+            router = {"sharp": args.route_sharp, "limit": SHARP_LIMIT, "measure": "runtime.blur_estimate"}
+            (tmp / ROUTER).write_text(json.dumps(router, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {target} ({sum(f.stat().st_size for f in target.iterdir()) / 1e6:.1f} MB)")
     return 0
 

@@ -52,14 +52,14 @@ def models(
 
 
 def _pretrained_table() -> None:
-    from leuko_keras.runs.presets import DEFAULT_MODEL, list_pretrained, model_card
+    from leuko_keras.runs.presets import DEFAULT_MODEL, list_pretrained, model_card, purpose
 
     shipped = list_pretrained()
     if not shipped:
         return
     typer.echo("")
     typer.echo(
-        "Pretrained (shipped; use the name wherever a model is asked for, e.g. predict --model gp-lite-x4; "
+        "Pretrained (shipped; use the name wherever a model is asked for, e.g. predict --model gp-lite-x8; "
         f"default {DEFAULT_MODEL}). Gain over bicubic on held-out test splits, dB [95% paired-bootstrap CI]:"
     )
     for each in shipped:
@@ -69,7 +69,8 @@ def _pretrained_table() -> None:
             f"[{row['gain_ci95'][0]:+.2f}, {row['gain_ci95'][1]:+.2f}]"
             for split, row in card["heldout"].items()
         )
-        typer.echo(f"  {each:<11} {card['parameters']:>10,} params  {scores}")
+        typer.echo(f"  {each:<15} {card['parameters']:>10,} params  {scores}")
+        typer.echo(f"  {'':<15} for {purpose(each)}")
 
 
 def register(app: typer.Typer) -> None:

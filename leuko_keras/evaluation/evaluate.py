@@ -87,7 +87,8 @@ def score(backend: Backend, examples: Sequence[Any], scale: int, tile: int | Non
     morphology: list[dict[str, Any]] = []
     start = time.perf_counter()
     for ex in examples:
-        sr, probs = super_resolve_tiled(backend, ex.lr_y, tile=tile)
+        chosen = backend.for_image(ex.lr_y) if hasattr(backend, "for_image") else backend
+        sr, probs = super_resolve_tiled(chosen, ex.lr_y, tile=tile)
         row = score_image(sr, ex.hr_y, scale, probs, ex.labels)
         rows.append(
             {

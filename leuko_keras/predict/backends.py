@@ -131,6 +131,7 @@ def load_backend(spec: str | Path, scale: int | None = None, name: str | None = 
             f"or a pretrained name ({', '.join(PRETRAINED)})"
         )
     backend = _load_tflite(path, name) if path.suffix.lower() == ".tflite" else _load_keras(path, name)
+    backend = _routed(path, backend, name)
     if scale is not None and backend.scale != scale:
         raise LeukoInputError(
             f"{path}: this model super-resolves x{backend.scale}, not x{scale}; use --scale {backend.scale}"
@@ -162,3 +163,13 @@ def _load_keras(path: Path, name: str | None) -> KerasBackend:
 
 def _load_tflite(path: Path, name: str | None) -> TFLiteBackend:
     return TFLiteBackend(path, name)
+
+
+def _routed(path: Path, backend: Any, name: str | None) -> Any:
+    # A folder with router.json runs its own network on blurred images and the named one on sharp ones.
+    from leuko_keras.predict.routing import RoutedBackend, read_router
+
+    router = read_router(path) if path.is_dir() else None
+    if router is None:
+        return backend
+    return RoutedBackend(backend, load_backend(router["sharp"]), limit=router["limit"], name=name or backend.name)

@@ -112,6 +112,8 @@ def _predict_image(
     del pixels
     if on_lr is not None:
         on_lr(where, lr_y)
+    if hasattr(backend, "for_image"):
+        backend = backend.for_image(lr_y)  # a routed preset picks its network once for the whole image
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = {kind: output_path(out_dir, name, kind, fmt) for kind in output_kinds(backend)}
     with contextlib.ExitStack() as stack:
@@ -216,6 +218,9 @@ def predict_paths(
 
 def _advise(report: PredictReport, backend: Backend, where: str, lr_y: np.ndarray) -> None:
     from leuko_keras.predict.advice import blur_hint
+
+    if hasattr(backend, "for_image"):
+        return  # a routed preset already runs the network the image's look asks for
 
     hint = blur_hint(where, lr_y, backend)
     if hint is not None:

@@ -28,10 +28,15 @@ from typing import Any
 from leuko_keras.errors import LeukoInputError
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"  # package data: leuko_keras/weights/NAME/
-# The model `predict` runs when none is named.
-DEFAULT_MODEL = "gp-lite-x4"
-# Registered names (shipped or not yet trained); what a folder holds is read from its files.
-PRETRAINED = ("gp-lite-x4", "np-lite-x4", "gp-lite-x8", "np-lite-x8")
+# The model `predict` (and screen, the runner's example) runs when none is named: trained for real optics.
+DEFAULT_MODEL = "gp-lite-real-x4"
+# Registered names (shipped or not yet trained); what a folder holds is read from its files. The bicubic
+# models stay the models of the paper-protocol tables (evaluate without pairs, reproduce_paper).
+PRETRAINED = ("gp-lite-real-x4", "gp-lite-real-x8", "gp-lite-x4", "np-lite-x4", "gp-lite-x8", "np-lite-x8")
+_PURPOSE = {
+    "real": "real optics (blurred, noisy, JPEG) and clean LR: the default for your images",
+    "bicubic": "clean MATLAB-bicubic LR: the paper's protocol and its tables",
+}
 
 
 def pretrained_dir(name: str) -> Path:
@@ -99,6 +104,16 @@ def all_training(training: dict[str, Any]) -> tuple[int, float]:
     """
     chain = training_chain(training)
     return sum(steps for steps, _ in chain), round(sum(minutes for _, minutes in chain), 1)
+
+
+def purpose(name: str) -> str:
+    """What the shipped model ``name`` is for, from the degradation its card says it was trained on.
+
+    >>> purpose("gp-lite-x4")
+    "clean MATLAB-bicubic LR: the paper's protocol and its tables"
+    """
+    kind = ((model_card(name).get("training") or {}).get("degradation") or {}).get("kind", "bicubic")
+    return _PURPOSE.get(kind, f"{kind} LR")
 
 
 def list_pretrained() -> list[str]:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the config module is light, but the training package around
 BEST = "best.keras"
 LAST = "last.keras"
 CONFIG = "config.json"
+# A preset that routes each image to one of two networks names the second here (predict.routing).
+ROUTER = "router.json"
 CARD = "card.json"
 SUMMARY = "summary.json"
 FIX = "restore it from the run (or delete it to use best.keras alone)"
