@@ -38,8 +38,8 @@ def test_hint_only_for_a_clean_lr_model_on_blurred_input():
     assert blur_hint("x.png", y_clean, bicubic_model) is None
     assert "--model gp-lite-real-x4" in blur_hint("x.png", y_blurred, bicubic_model)
     assert blur_hint("x.png", y_blurred, real_model) is None
-    # The other way round: a sharp image for the real-optics model points at the clean-LR model.
-    assert "--model gp-lite-x4" in blur_hint("x.png", y_clean, real_model)
+    # Never the other way round: noise can make a blurred image look sharp (see blur_hint).
+    assert blur_hint("x.png", y_clean, real_model) is None
 
 
 def test_predict_prints_the_assumption_and_the_hint(tmp_path):
@@ -76,18 +76,26 @@ def test_predict_without_a_model_runs_the_real_optics_default(tmp_path):
     assert not np.array_equal(clean, np.asarray(Image.open(tmp_path / "a" / "cell_sr.png")))
 
 
-def test_the_routed_default_runs_the_clean_lr_model_on_sharp_images(tmp_path):
+def test_a_routed_folder_runs_the_clean_lr_model_on_sharp_images(tmp_path):
+    import json
+    import shutil
+
     from leuko_keras.predict.backends import load_backend
     from leuko_keras.predict.routing import RoutedBackend
+    from leuko_keras.runs.presets import pretrained_dir
 
-    backend = load_backend("gp-lite-real-x4")
+    routed_dir = tmp_path / "routed"
+    shutil.copytree(pretrained_dir("gp-lite-real-x4"), routed_dir)
+    (routed_dir / "router.json").write_text(json.dumps({"sharp": "gp-lite-x4", "limit": -2.4}))
+    backend = load_backend(routed_dir)
     assert isinstance(backend, RoutedBackend) and backend.degradation["kind"] == "real"
+    assert not isinstance(load_backend("gp-lite-real-x4"), RoutedBackend)  # the shipped default runs one network
     clean, blurred = _lr_pair(128)
     assert backend.for_image(clean.mean(axis=-1)) is backend.sharp
     assert backend.for_image(blurred.mean(axis=-1)) is backend.blurred
     write_image(tmp_path / "sharp.png", clean)
-    for out, model in (("a", []), ("b", ["-m", "gp-lite-x4"])):
-        args = ["predict", str(tmp_path / "sharp.png"), *model, "--out", str(tmp_path / out), "--no-progress"]
+    for out, model in (("a", str(routed_dir)), ("b", "gp-lite-x4")):
+        args = ["predict", str(tmp_path / "sharp.png"), "-m", model, "--out", str(tmp_path / out), "--no-progress"]
         assert CliRunner().invoke(app, args).exit_code == 0
     same = [np.asarray(Image.open(tmp_path / o / "sharp_sr.png")) for o in ("a", "b")]
     assert np.array_equal(*same)

@@ -45,11 +45,12 @@ def trained_for(backend: Any) -> str:
 
 
 def blur_hint(where: str, lr_y: np.ndarray, backend: Any) -> str | None:
-    """A one-line suggestion when the image and the model's training LR disagree, else None.
+    """A one-line suggestion when a clean-LR model meets an image that looks optically blurred, else None.
 
-    A model trained on clean bicubic LR gains almost nothing on optically blurred input; the real-optics
-    model gains less than the clean-LR model on input as sharp as clean bicubic LR. Both are measured
-    (docs/robustness.md); the look is :func:`leuko_keras.runtime.blur_estimate.looks_blurred`.
+    A model trained on clean bicubic LR gains almost nothing on optically blurred input (docs/robustness.md);
+    the look is :func:`leuko_keras.runtime.blur_estimate.looks_blurred`. Only that direction is hinted: sensor
+    noise puts back the fine detail blur removed, so a blurred, noisy image can look sharp (the sweep shows
+    it), and a hint towards the clean-LR model would then be wrong.
 
     >>> from types import SimpleNamespace
     >>> smooth = 0.5 + 0.2 * np.sin(np.arange(64) / 5.0)[None, :] * np.cos(np.arange(64) / 7.0)[:, None]
@@ -66,11 +67,5 @@ def blur_hint(where: str, lr_y: np.ndarray, backend: Any) -> str | None:
         return (
             f"{where}: looks optically blurred (high-band ratio {high_band_ratio(lr_y):.2f}), but this model was "
             f"trained on clean bicubic LR and gains little there; try --model {suggestion}"
-        )
-    if kind == "real" and not looks_blurred(lr_y):
-        suggestion = "gp-lite-x4"
-        return (
-            f"{where}: looks as sharp as clean bicubic LR (high-band ratio {high_band_ratio(lr_y):.2f}); if it was "
-            f"shrunk digitally rather than imaged by low-power optics, --model {suggestion} gains more on it"
         )
     return None

@@ -1,10 +1,11 @@
 """One name, two networks: the real-optics model for images that look optically blurred, the clean-LR model
 for images as sharp as clean MATLAB-bicubic LR, chosen per image from a cheap spectral look.
 
-A shipped preset routes when its folder holds ``router.json`` (:data:`leuko_keras.runs.runrecord.ROUTER`):
-``{"sharp": "gp-lite-x4", "limit": -2.4}``. Measured on the shared test splits, the real-optics network gains
-less than the clean-LR one on clean LR and far more on blurred LR; the look (``runtime.blur_estimate``) tells the
-two apart in 107 of 111 test images, so the routed default keeps most of both (README, Results).
+A model folder routes when it holds ``router.json`` (:data:`leuko_keras.runs.runrecord.ROUTER`):
+``{"sharp": "gp-lite-x4", "limit": -2.4}``. Measured (README, Results): routed, the x4 real-optics preset kept
+the clean-LR model's +3.73 dB on clean CellaVision LR and the real network's gains on blurred LR, but sensor
+noise makes a blurred image look sharp, so the sweep's noisy cells went to the clean-LR model and lost their
+gain; the shipped default therefore runs one network, and routing stays an option for a folder of one's own.
 
 >>> from leuko_keras.predict.backends import BicubicBackend
 >>> routed = RoutedBackend(BicubicBackend(4, name="real"), BicubicBackend(4, name="clean"), limit=-2.4)
