@@ -7,26 +7,15 @@ writing over an input, evaluate writing into its data.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import md5_tree
 from typer.testing import CliRunner
 
 from leuko_keras.cli import app
-
-
-def md5_tree(root: Path) -> dict[str, str]:
-    """md5 of every file under ``root`` (hidden ones included), or of ``root`` itself when it is a file."""
-    if root.is_file():
-        return {root.name: hashlib.md5(root.read_bytes()).hexdigest()}
-    return {
-        p.relative_to(root).as_posix(): hashlib.md5(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def one_error_line(result, *words: str) -> str:
