@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from leuko_keras.cli.common import user_errors
-from leuko_keras.runs.presets import DEFAULT_MODEL
+from leuko_keras.runs.presets import SCREEN_DEFAULT
 
 EXIT_SOME_FAILED = 1
 
@@ -36,7 +36,7 @@ def screen(
     model: Annotated[
         str,
         typer.Option("--model", "-m", help="A model with a parsing map: pretrained name, run folder, .keras/.tflite."),
-    ] = DEFAULT_MODEL,
+    ] = SCREEN_DEFAULT,
     scale: Annotated[int | None, typer.Option("--scale", "-s", help="Checked against the model's own scale.")] = None,
     pixel_size: Annotated[
         float | None, typer.Option("--pixel-size", help="Micrometres per input pixel (default: the file's OME/ImageJ).")

@@ -18,7 +18,7 @@ from leuko_keras.core.outputs import check_output_dir
 from leuko_keras.errors import LeukoInputError
 from leuko_keras.predict.backends import Backend, load_backend
 from leuko_keras.protocol.metrics import PROTOCOL_TEXT
-from leuko_keras.runs.presets import DEFAULT_MODEL
+from leuko_keras.runs.presets import SCREEN_DEFAULT
 from leuko_keras.runtime.screen import ScreenReport, screen_options
 from leuko_keras.runtime.screen_files import screen_paths
 
@@ -26,7 +26,7 @@ from leuko_keras.runtime.screen_files import screen_paths
 def screen(
     inputs: Sequence[str | os.PathLike],
     out: str | os.PathLike,
-    model: str = DEFAULT_MODEL,
+    model: str = SCREEN_DEFAULT,
     scale: int | None = None,
     pixel_size: float | None = None,
     min_area: float | None = None,
@@ -57,6 +57,7 @@ def _map_backend(spec: str, scale: int | None, flag: str) -> Backend:
     backend = None if spec.lower() == "bicubic" else load_backend(spec, scale=scale)
     if backend is None or not backend.has_map:
         raise LeukoInputError(
-            f"{flag} {spec}: this model has no parsing-map head and cannot find cells; use a gp model ({DEFAULT_MODEL})"
+            f"{flag} {spec}: this model has no parsing-map head and cannot find cells; "
+            f"use a gp model ({SCREEN_DEFAULT})"
         )
     return backend
