@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from leuko_keras.runtime.blur_estimate import high_band_ratio, looks_blurred
+from leuko_keras.runtime.blur_estimate import SHARP_LIMIT, high_band_ratio
 
 REAL_DEFAULT = "gp-lite-real-x4"
 _FAMILIES = {
@@ -48,24 +48,24 @@ def blur_hint(where: str, lr_y: np.ndarray, backend: Any) -> str | None:
     """A one-line suggestion when a clean-LR model meets an image that looks optically blurred, else None.
 
     A model trained on clean bicubic LR gains almost nothing on optically blurred input (docs/robustness.md);
-    the look is :func:`leuko_keras.runtime.blur_estimate.looks_blurred`. Only that direction is hinted: sensor
-    noise puts back the fine detail blur removed, so a blurred, noisy image can look sharp (the sweep shows
-    it), and a hint towards the clean-LR model would then be wrong.
+    the look is :func:`leuko_keras.runtime.blur_estimate.looks_blurred`, taken once per image. Only that
+    direction is hinted: sensor noise puts back the fine detail blur removed, so a blurred, noisy image can
+    look sharp (the sweep shows it), and a hint towards the clean-LR model would then be wrong.
 
     >>> from types import SimpleNamespace
     >>> smooth = 0.5 + 0.2 * np.sin(np.arange(64) / 5.0)[None, :] * np.cos(np.arange(64) / 7.0)[:, None]
     >>> blur_hint("a.png", smooth, SimpleNamespace(source="x", degradation=None, scale=4))[:30]
     'a.png: looks optically blurred'
     """
-    kind = family(backend)
-    if getattr(backend, "scale", 4) != 4:
+    if family(backend) != "bicubic" or getattr(backend, "scale", 4) != 4:
         # The look separates clean from blurred LR at x4 only (measured); at x8 the optics' blur is about one
         # LR pixel and the two look alike, so no hint is better than a wrong one.
         return None
-    if kind == "bicubic" and looks_blurred(lr_y):
+    ratio = high_band_ratio(lr_y)
+    if ratio < SHARP_LIMIT:
         suggestion = REAL_DEFAULT
         return (
-            f"{where}: looks optically blurred (high-band ratio {high_band_ratio(lr_y):.2f}), but this model was "
+            f"{where}: looks optically blurred (high-band ratio {ratio:.2f}), but this model was "
             f"trained on clean bicubic LR and gains little there; try --model {suggestion}"
         )
     return None
